@@ -1,0 +1,77 @@
+"""The stored conversation and the rules that keep it acceptable to the Messages API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Message = dict[str, Any]
+Block = dict[str, Any]
+
+# Thinking blocks must go back byte for byte, so they never carry a cache breakpoint.
+_UNCACHEABLE = {"thinking", "redacted_thinking"}
+
+
+@dataclass
+class Checkpoint:
+    """Where the conversation stood before a prompt, to undo a prompt that produced nothing."""
+
+    length: int
+    last_content_length: int | None
+
+
+def checkpoint(messages: list[Message]) -> Checkpoint:
+    if messages and messages[-1]["role"] == "user":
+        return Checkpoint(len(messages), len(messages[-1]["content"]))
+    return Checkpoint(len(messages), None)
+
+
+def rollback(messages: list[Message], point: Checkpoint) -> None:
+    del messages[point.length :]
+    if point.last_content_length is not None:
+        del messages[-1]["content"][point.last_content_length :]
+
+
+def append_user(messages: list[Message], blocks: list[Block]) -> None:
+    """Add user content; after a cancelled or limited turn the conversation may already end
+    with a user message (tool results), and the new content joins it after them."""
+    if not blocks:
+        return
+    if messages and messages[-1]["role"] == "user":
+        messages[-1]["content"].extend(blocks)
+    else:
+        messages.append({"role": "user", "content": list(blocks)})
+
+
+def append_assistant(messages: list[Message], blocks: list[Block]) -> None:
+    if blocks:
+        messages.append({"role": "assistant", "content": list(blocks)})
+
+
+def tool_result(tool_use_id: str, text: str, *, is_error: bool) -> Block:
+    block: Block = {
+        "type": "tool_result",
+        "tool_use_id": tool_use_id,
+        # An empty result reads to the model as a failure to run, so say it was empty.
+        "content": text or "(no output)",
+    }
+    if is_error:
+        block["is_error"] = True
+    return block
+
+
+def with_cache_breakpoint(messages: list[Message]) -> list[Message]:
+    """The messages to send, with a cache breakpoint on the latest turn.
+
+    The stored messages are not touched: only the last message is copied.
+    """
+    if not messages:
+        return messages
+    last = messages[-1]
+    content = last["content"]
+    for position in range(len(content) - 1, -1, -1):
+        if content[position].get("type") not in _UNCACHEABLE:
+            marked = dict(content[position], cache_control={"type": "ephemeral"})
+            new_content = [*content[:position], marked, *content[position + 1 :]]
+            return [*messages[:-1], {"role": last["role"], "content": new_content}]
+    return messages

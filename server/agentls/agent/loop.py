@@ -1,0 +1,324 @@
+"""One prompt's agent loop: stream a model response, run its tools, repeat.
+
+Tools start as soon as their input is complete, while the model may still be streaming
+later blocks, and run one after another in the order the model asked for them. Whatever
+ends the turn (end of answer, limit, cancel, error), the stored conversation is left in a
+state the API accepts: every tool_use has its tool_result, no block is empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentls.agent import conversation
+from agentls.agent.model import CONTEXT_WINDOW, ModelClient, price_per_token
+from agentls.agent.stream import CompletedBlock, MessageAccumulator, StreamProtocolError, Usage
+from agentls.agent.updates import SessionUpdates
+from agentls.config import DEFAULT_SYSTEM_PROMPT, Config
+from agentls.tools.base import Tool, ToolContext, ToolOutcome
+from agentls.tools.registry import run_tool
+
+log = logging.getLogger(__name__)
+
+CANCELLED_TOOL_TEXT = "Cancelled by the user before this tool finished."
+
+
+class ModelRequestError(Exception):
+    """A model request failed in a way retrying will not fix; the message says why."""
+
+    def __init__(self, message: str, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.data = data or {}
+
+
+@dataclass
+class TurnResult:
+    stop_reason: str
+    usage: Usage
+
+
+@dataclass
+class ToolRun:
+    block: dict[str, Any]
+    task: asyncio.Task[ToolOutcome]
+
+
+@dataclass
+class SessionTotals:
+    usage: Usage = field(default_factory=Usage)
+    cost: float = 0.0
+
+
+Report = Callable[[str], None]
+
+
+class PromptTurn:
+    def __init__(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        config: Config,
+        model: ModelClient,
+        tools: Sequence[Tool],
+        tool_context: ToolContext,
+        updates: SessionUpdates,
+        totals: SessionTotals,
+        report: Report | None = None,
+    ) -> None:
+        self.messages = messages
+        self.config = config
+        self.model = model
+        self.tools = {tool.name: tool for tool in tools}
+        self.tool_context = tool_context
+        self.updates = updates
+        self.totals = totals
+        self.report = report or (lambda _message: None)
+        self.usage = Usage()
+        self._accumulator: MessageAccumulator | None = None
+        self._runs: list[ToolRun] = []
+        self._awaiting: list[str] = []  # tool_use ids stored without their results yet
+        self._produced = False  # whether this prompt added anything from the model
+
+    async def run(self, content: list[dict[str, Any]]) -> TurnResult:
+        start = conversation.checkpoint(self.messages)
+        conversation.append_user(self.messages, content)
+        try:
+            stop_reason = await self._loop()
+        except asyncio.CancelledError:
+            self._settle_interrupted(start)
+            self.updates.flush()
+            return TurnResult("cancelled", self.usage)
+        except BaseException:
+            self._settle_interrupted(start)
+            self.updates.flush()
+            raise
+        self.updates.flush()
+        return TurnResult(stop_reason, self.usage)
+
+    async def _loop(self) -> str:
+        for _request in range(self.config.max_turn_requests):
+            stop_reason = await self._request()
+            if stop_reason in ("tool_use", "pause_turn"):
+                continue
+            if stop_reason in ("max_tokens", "refusal"):
+                return stop_reason
+            return "end_turn"
+        return "max_turn_requests"
+
+    async def _request(self) -> str:
+        self.report("Waiting for the model")
+        accumulator = MessageAccumulator()
+        self._accumulator = accumulator
+        self._runs = []
+        try:
+            stream = await self.model.stream(self._request_params())
+            async with stream:
+                async for event in stream:
+                    self._on_event(accumulator, event)
+        except StreamProtocolError as exc:
+            raise ModelRequestError(f"The model's response stream was malformed: {exc}") from exc
+        except Exception as exc:
+            raise _as_model_error(exc) from exc
+        self._account(accumulator.usage)
+        stop_reason = accumulator.stop_reason or "end_turn"
+        blocks = [done.block for done in accumulator.completed if _keep(done, stop_reason)]
+        self._accumulator = None
+        conversation.append_assistant(self.messages, blocks)
+        self._produced = self._produced or bool(blocks)
+        self._awaiting = [block["id"] for block in blocks if block["type"] == "tool_use"]
+        results = await self._tool_results()
+        conversation.append_user(self.messages, results)
+        self._awaiting = []
+        return stop_reason
+
+    def _on_event(self, accumulator: MessageAccumulator, event: Any) -> None:
+        kind = event.type
+        if kind == "content_block_delta":
+            delta = event.delta
+            accumulator.delta(event.index, delta)
+            if delta.type == "text_delta":
+                self.updates.message(delta.text)
+            elif delta.type == "thinking_delta":
+                self.updates.thought(delta.thinking)
+        elif kind == "content_block_start":
+            block = event.content_block
+            accumulator.block_start(event.index, block)
+            if block.type == "tool_use":
+                tool = self.tools.get(block.name)
+                self.updates.tool_call(block.id, block.name, tool.kind if tool else "other")
+            elif block.type == "text" and block.text:
+                self.updates.message(block.text)
+        elif kind == "content_block_stop":
+            done = accumulator.block_stop(event.index)
+            if done is not None and done.block["type"] == "tool_use":
+                self._start_tool(done)
+        elif kind == "message_start":
+            accumulator.message_start(event.message)
+        elif kind == "message_delta":
+            accumulator.message_delta(event.delta.stop_reason, event.usage)
+
+    def _start_tool(self, done: CompletedBlock) -> None:
+        block = done.block
+        tool = self.tools.get(block["name"])
+        title = tool.title(block["input"]) if tool and done.input_error is None else block["name"]
+        kind = tool.kind_for(block["input"]) if tool else "other"
+        self.updates.tool_call_update(block["id"], title=title, kind=kind, rawInput=block["input"])
+        previous = self._runs[-1].task if self._runs else None
+        task = asyncio.create_task(self._run_tool(block, done.input_error, previous))
+        self._runs.append(ToolRun(block, task))
+
+    async def _run_tool(
+        self,
+        block: dict[str, Any],
+        input_error: str | None,
+        previous: asyncio.Task[ToolOutcome] | None,
+    ) -> ToolOutcome:
+        if previous is not None:
+            # In order, as the model asked: a later edit may depend on an earlier one.
+            await asyncio.wait([previous])
+        if input_error is not None:
+            outcome = ToolOutcome(text=f"Not run: {input_error}.", is_error=True)
+        else:
+            self.updates.tool_call_update(block["id"], status="in_progress")
+            self.report(f"Running {block['name']}")
+            outcome = await run_tool(self.tools, block["name"], block["input"], self.tool_context)
+        self.updates.tool_call_update(
+            block["id"],
+            status="failed" if outcome.is_error else "completed",
+            content=[{"type": "content", "content": {"type": "text", "text": outcome.text}}],
+            locations=[
+                {"path": location.path, "line": location.line}
+                if location.line is not None
+                else {"path": location.path}
+                for location in outcome.locations
+            ]
+            or None,
+        )
+        return outcome
+
+    async def _tool_results(self) -> list[dict[str, Any]]:
+        wanted = set(self._awaiting)
+        results: list[dict[str, Any]] = []
+        for run in self._runs:
+            if run.block["id"] not in wanted:
+                # Cut off by max_tokens: it was never complete, so it never ran.
+                run.task.cancel()
+                continue
+            outcome = await run.task
+            results.append(conversation.tool_result(run.block["id"], outcome.text, is_error=outcome.is_error))
+        self._runs = []
+        return results
+
+    def _settle_interrupted(self, start: conversation.Checkpoint) -> None:
+        """Leave the conversation valid after a cancel or an error mid-request."""
+        accumulator, self._accumulator = self._accumulator, None
+        if accumulator is not None:
+            self._account(accumulator.usage)
+            blocks = accumulator.salvage()
+            conversation.append_assistant(self.messages, blocks)
+            self._produced = self._produced or bool(blocks)
+            awaiting = [block["id"] for block in blocks if block["type"] == "tool_use"]
+        else:
+            awaiting = self._awaiting
+        runs = {run.block["id"]: run.task for run in self._runs}
+        results = [self._settled_result(tool_id, runs.get(tool_id)) for tool_id in awaiting]
+        for task in runs.values():
+            task.cancel()
+        self._runs, self._awaiting = [], []
+        conversation.append_user(self.messages, results)
+        if not self._produced:
+            # Nothing came of this prompt: forget it, rather than leave an unanswered
+            # question that the next prompt would be merged into.
+            conversation.rollback(self.messages, start)
+
+    def _settled_result(
+        self, tool_id: str, task: asyncio.Task[ToolOutcome] | None
+    ) -> dict[str, Any]:
+        if task is not None and task.done() and not task.cancelled() and not task.exception():
+            outcome = task.result()
+            return conversation.tool_result(tool_id, outcome.text, is_error=outcome.is_error)
+        self.updates.tool_call_update(
+            tool_id, status="failed", content=[_text_content(CANCELLED_TOOL_TEXT)]
+        )
+        return conversation.tool_result(tool_id, CANCELLED_TOOL_TEXT, is_error=True)
+
+    def _request_params(self) -> dict[str, Any]:
+        config = self.config
+        system = config.system_prompt or DEFAULT_SYSTEM_PROMPT.format(cwd=self.tool_context.root)
+        params: dict[str, Any] = {
+            "model": config.model,
+            "max_tokens": config.max_tokens,
+            # The breakpoint on the system prompt caches tools and system, the stable prefix.
+            "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+            "tools": [tool.definition() for tool in self.tools.values()],
+            "messages": conversation.with_cache_breakpoint(self.messages),
+        }
+        if config.thinking is not None:
+            params["thinking"] = config.thinking
+        return params
+
+    def _account(self, usage: Usage) -> None:
+        self.usage.add(usage)
+        self.totals.usage.add(usage)
+        prices = price_per_token(self.config.model)
+        update: dict[str, Any] = {
+            "sessionUpdate": "usage_update",
+            "used": usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens + usage.output_tokens,
+            "size": CONTEXT_WINDOW,
+            "_meta": {"agentls": {key: value for key, value in usage.to_acp().items() if key != "totalTokens"}},
+        }
+        if prices is not None:
+            input_price, output_price, write_price, read_price = prices
+            self.totals.cost += (
+                usage.input_tokens * input_price
+                + usage.output_tokens * output_price
+                + usage.cache_write_tokens * write_price
+                + usage.cache_read_tokens * read_price
+            )
+            update["cost"] = {"amount": round(self.totals.cost, 6), "currency": "USD"}
+        self.updates.send(update)
+
+
+def _keep(done: CompletedBlock, stop_reason: str) -> bool:
+    # A tool call cut off by max_tokens has incomplete input: it is neither run nor kept.
+    return not (stop_reason == "max_tokens" and done.input_error is not None)
+
+
+def _text_content(text: str) -> dict[str, Any]:
+    return {"type": "content", "content": {"type": "text", "text": text}}
+
+
+def _as_model_error(exc: Exception) -> Exception:
+    import anthropic
+
+    if isinstance(exc, anthropic.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        kind = error.get("type", type(exc).__name__) if isinstance(error, dict) else type(exc).__name__
+        message = error.get("message", str(exc)) if isinstance(error, dict) else str(exc)
+        request_id = exc.request_id or body.get("request_id")
+        hint = _HINTS.get(exc.status_code, "")
+        text = f"The model request failed ({exc.status_code} {kind}): {message}.{hint}"
+        return ModelRequestError(text, {"status": exc.status_code, "type": kind, "requestId": request_id})
+    if isinstance(exc, anthropic.APIConnectionError):
+        return ModelRequestError(
+            f"Could not reach the Messages API: {exc}. Check the network and ANTHROPIC_BASE_URL.",
+            {"type": "connection_error"},
+        )
+    if isinstance(exc, anthropic.APIError):
+        return ModelRequestError(f"The model request failed: {exc}", {"type": "api_error"})
+    return exc
+
+
+_HINTS = {
+    400: " The request was refused; check the model name and the thinking settings.",
+    401: " Check ANTHROPIC_API_KEY.",
+    403: " The API key may not have access to this model.",
+    404: " Check the model name.",
+    429: " Rate limited; try again shortly.",
+    529: " The API is overloaded; try again shortly.",
+}

@@ -1,0 +1,116 @@
+"""Sessions: each one a conversation, its totals, and at most one running turn."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
+from agentls.agent.model import ModelClient
+from agentls.agent.updates import SessionUpdates
+from agentls.config import Config
+from agentls.tools.base import ToolContext
+from agentls.tools.registry import default_tools
+from agentls.workspace.documents import DocumentSource
+
+
+class UnknownSessionError(LookupError):
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"Unknown session {session_id!r}: it may belong to a server that has since "
+            "restarted. Start one with session/new."
+        )
+
+
+class SessionBusyError(RuntimeError):
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"Session {session_id!r} is already running a prompt: cancel it "
+            "(session/cancel) or wait for it to finish."
+        )
+
+
+@dataclass
+class Session:
+    id: str
+    cwd: Path
+    updates: SessionUpdates
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    totals: SessionTotals = field(default_factory=SessionTotals)
+    turn: asyncio.Task[TurnResult] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.turn is not None and not self.turn.done()
+
+
+class Sessions:
+    def __init__(
+        self,
+        *,
+        send_update: Callable[[dict[str, Any]], None],
+        config: Callable[[], Config],
+        model: ModelClient,
+        documents: DocumentSource | None,
+    ) -> None:
+        self._send_update = send_update
+        self._config = config
+        self._model = model
+        self._documents = documents
+        self._sessions: dict[str, Session] = {}
+        self._tools = default_tools()
+
+    def new(self, cwd: Path) -> Session:
+        session_id = f"sess_{secrets.token_hex(12)}"
+        session = Session(session_id, cwd, SessionUpdates(session_id, self._send_update))
+        self._sessions[session_id] = session
+        return session
+
+    def get(self, session_id: str) -> Session:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise UnknownSessionError(session_id)
+        return session
+
+    async def prompt(
+        self, session: Session, content: list[dict[str, Any]], report: Report | None = None
+    ) -> TurnResult:
+        if session.busy:
+            raise SessionBusyError(session.id)
+        self._model.check_credentials()
+        turn = PromptTurn(
+            messages=session.messages,
+            config=self._config(),
+            model=self._model,
+            tools=self._tools,
+            tool_context=ToolContext(root=session.cwd, documents=self._documents),
+            updates=session.updates,
+            totals=session.totals,
+            report=report,
+        )
+        # The turn runs as its own task so session/cancel can reach it. A cancelled request
+        # (LSP $/cancelRequest) cancels the task it awaits, and the turn then still answers,
+        # with stopReason "cancelled", rather than dying with the request.
+        session.turn = asyncio.create_task(turn.run(content), name=f"turn {session.id}")
+        try:
+            return await session.turn
+        finally:
+            session.turn = None
+
+    def cancel(self, session_id: str) -> bool:
+        session = self._sessions.get(session_id)
+        if session is None or session.turn is None or session.turn.done():
+            return False
+        session.turn.cancel()
+        return True
+
+    async def cancel_all(self) -> None:
+        turns = [s.turn for s in self._sessions.values() if s.turn is not None and not s.turn.done()]
+        for turn in turns:
+            turn.cancel()
+        if turns:
+            await asyncio.wait(turns, timeout=1.5)

@@ -1,0 +1,1 @@
+"""tinytodo: a tiny todo list kept in a JSON file."""

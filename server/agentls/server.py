@@ -1,0 +1,222 @@
+"""The language server: LSP lifecycle, editor buffers, and the ACP session methods."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import from_fs_path
+
+from agentls import __version__, protocol
+from agentls.agent.loop import ModelRequestError
+from agentls.agent.model import MissingApiKeyError, ModelClient
+from agentls.agent.session import SessionBusyError, Sessions, UnknownSessionError
+from agentls.config import Config
+
+log = logging.getLogger(__name__)
+
+SERVER_METHODS = [
+    protocol.SESSION_NEW,
+    protocol.SESSION_PROMPT,
+    protocol.SESSION_CANCEL,
+]
+
+
+class AgentProtocol(LanguageServerProtocol):
+    _server: AgentServer
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Any:
+        result = yield from super().lsp_initialize(params)
+        self._server.apply_options(params.initialization_options)
+        result.capabilities.experimental = {
+            "agentls": {"protocolVersion": protocol.PROTOCOL_VERSION, "methods": SERVER_METHODS}
+        }
+        return result
+
+    def notify_raw(self, method: str, params: dict[str, Any]) -> None:
+        """A notification whose params are plain JSON already: the streaming path skips
+        the attrs/cattrs conversion that `notify` does for typed LSP messages."""
+        self._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+
+
+class AgentServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("agentls", __version__, protocol_cls=AgentProtocol)
+        self.config = Config()
+        self.model = ModelClient()
+        self.sessions = Sessions(
+            send_update=self._send_update,
+            config=lambda: self.config,
+            model=self.model,
+            documents=self,
+        )
+
+    def _send_update(self, params: dict[str, Any]) -> None:
+        self.protocol.notify_raw(protocol.SESSION_UPDATE, params)  # type: ignore[attr-defined]
+
+    def apply_options(self, options: object) -> None:
+        self.config, problems = self.config.merged(options)
+        for problem in problems:
+            log.warning("Ignoring a setting: %s", problem)
+
+    def workspace_root(self) -> Path | None:
+        root = self.workspace.root_path
+        return Path(root) if root else None
+
+    def open_document_text(self, path: Path) -> str | None:
+        """The editor's buffer for `path`, unsaved changes included, if the editor has it open."""
+        uri = from_fs_path(str(path))
+        if uri is None:
+            return None
+        document = self.workspace.text_documents.get(uri)
+        return document.source if document is not None else None
+
+
+class ClientLogHandler(logging.Handler):
+    """Warnings and errors go to the editor's log too (`window/logMessage`)."""
+
+    def __init__(self, server: AgentServer) -> None:
+        super().__init__(logging.WARNING)
+        self.server = server
+        self._emitting = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Sending can itself log (a broken pipe): never recurse into another send.
+        if self._emitting or self.server.protocol.writer is None:
+            return
+        self._emitting = True
+        kind = types.MessageType.Error if record.levelno >= logging.ERROR else types.MessageType.Warning
+        try:
+            self.server.window_log_message(
+                types.LogMessageParams(type=kind, message=self.format(record))
+            )
+        except Exception:  # a log line must never take the server down
+            self.handleError(record)
+        finally:
+            self._emitting = False
+
+
+def build_server() -> AgentServer:
+    server = AgentServer()
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: AgentServer, _params: types.InitializedParams) -> None:
+        threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
+        capabilities = ls.client_capabilities.workspace
+        if capabilities is not None and capabilities.configuration:
+            await _pull_configuration(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def configuration_changed(
+        ls: AgentServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and isinstance(settings.get("agentls"), dict):
+            ls.apply_options(settings["agentls"])
+        capabilities = ls.client_capabilities.workspace
+        if capabilities is not None and capabilities.configuration:
+            await _pull_configuration(ls)
+
+    @server.feature(protocol.SESSION_NEW)
+    def session_new(ls: AgentServer, params: Any) -> dict[str, Any]:
+        cwd = protocol.parse_new_session(params, ls.workspace_root())
+        return {"sessionId": ls.sessions.new(cwd).id}
+
+    @server.feature(protocol.SESSION_PROMPT)
+    async def session_prompt(ls: AgentServer, params: Any) -> dict[str, Any]:
+        request = protocol.parse_prompt(params)
+        try:
+            session = ls.sessions.get(request.session_id)
+        except UnknownSessionError as exc:
+            raise protocol.SessionError(str(exc)) from None
+        progress = _Progress(ls, request.work_done_token, request.session_id)
+        try:
+            result = await ls.sessions.prompt(session, request.content, progress.report)
+        except SessionBusyError as exc:
+            raise protocol.SessionError(str(exc)) from None
+        except MissingApiKeyError as exc:
+            raise protocol.ModelError(str(exc)) from None
+        except ModelRequestError as exc:
+            raise protocol.ModelError(str(exc), data=exc.data) from None
+        finally:
+            progress.end()
+        return {"stopReason": result.stop_reason, "usage": result.usage.to_acp()}
+
+    @server.feature(protocol.SESSION_CANCEL)
+    def session_cancel(ls: AgentServer, params: Any) -> None:
+        ls.sessions.cancel(protocol.parse_session_id(protocol.SESSION_CANCEL, params))
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: AgentServer, _params: None) -> None:
+        await ls.sessions.cancel_all()
+
+    return server
+
+
+class _Progress:
+    """LSP `$/progress` for a prompt that carries a workDoneToken; cancelling it in the
+    editor cancels the turn."""
+
+    def __init__(self, server: AgentServer, token: str | int | None, session_id: str) -> None:
+        self.server = server
+        self.token = token
+        if token is None:
+            return
+        server.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title="agentls", cancellable=True, message="Starting")
+        )
+        cancelled = server.work_done_progress.tokens.get(token)
+        if cancelled is not None:
+            cancelled.add_done_callback(
+                lambda future: server.sessions.cancel(session_id) if future.cancelled() else None
+            )
+
+    def report(self, message: str) -> None:
+        if self.token is not None:
+            self.server.work_done_progress.report(
+                self.token, types.WorkDoneProgressReport(message=message)
+            )
+
+    def end(self) -> None:
+        if self.token is not None:
+            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd())
+            self.server.work_done_progress.tokens.pop(self.token, None)
+
+
+async def _pull_configuration(server: AgentServer) -> None:
+    root = server.workspace_root()
+    item = types.ConfigurationItem(
+        section="agentls", scope_uri=from_fs_path(str(root)) if root else None
+    )
+    try:
+        values = await server.workspace_configuration_async(types.ConfigurationParams(items=[item]))
+    except Exception as exc:  # the client's problem must not stop the server
+        log.warning("workspace/configuration failed (%s); keeping initializationOptions", exc)
+        return
+    if values and isinstance(values[0], dict):
+        server.apply_options(values[0])
+
+
+def _warm_imports() -> None:
+    # Loaded off the event loop so the first prompt does not pay for them.
+    import acp.schema  # noqa: F401
+    import anthropic  # noqa: F401
+
+
+def serve() -> int:
+    from agentls.log import configure_logging
+
+    configure_logging()
+    server = build_server()
+    logging.getLogger().addHandler(ClientLogHandler(server))
+    server.start_io()
+    return 0
+
