@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cattrs import Converter
+from lsprotocol import converters
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 
 SESSION_NEW = "session/new"
 SESSION_PROMPT = "session/prompt"
@@ -40,6 +43,16 @@ class ModelError(JsonRpcException):
 
 def invalid_params(method: str, problem: str) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(message=f"Invalid params for {method}: {problem}")
+
+
+def plain_json_converter() -> Converter:
+    """pygls's default converter turns the params of non-LSP methods into namedtuples
+    (renaming keys such as `_meta`, and building a class per object). ACP params stay
+    plain JSON objects here."""
+    converter = converters.get_converter()
+    for message_type in (JsonRPCRequestMessage, JsonRPCResponseMessage, JsonRPCNotification):
+        converter.register_structure_hook(message_type, lambda obj, cls: cls(**obj))
+    return converter
 
 
 @dataclass

@@ -49,7 +49,12 @@ class AgentProtocol(LanguageServerProtocol):
 
 class AgentServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("agentls", __version__, protocol_cls=AgentProtocol)
+        super().__init__(
+            "agentls",
+            __version__,
+            protocol_cls=AgentProtocol,
+            converter_factory=protocol.plain_json_converter,
+        )
         self.config = Config()
         self.model = ModelClient()
         self.sessions = Sessions(

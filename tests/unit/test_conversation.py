@@ -35,7 +35,7 @@ def test_cache_breakpoint_marks_a_copy_and_skips_thinking() -> None:
             ],
         },
     ]
-    sent = conversation.with_cache_breakpoint(messages)
+    sent = conversation.for_request(messages)
     assert sent[-1]["content"][0]["cache_control"] == {"type": "ephemeral"}
     assert "cache_control" not in sent[-1]["content"][1]
     assert "cache_control" not in messages[-1]["content"][0]

@@ -60,18 +60,21 @@ def tool_result(tool_use_id: str, text: str, *, is_error: bool) -> Block:
     return block
 
 
-def with_cache_breakpoint(messages: list[Message]) -> list[Message]:
-    """The messages to send, with a cache breakpoint on the latest turn.
-
-    The stored messages are not touched: only the last message is copied.
+def for_request(messages: list[Message]) -> list[Message]:
+    """The messages to send: a cache breakpoint on the latest turn and, when continuing
+    after pause_turn, no trailing white space on the final assistant text (the API refuses
+    it). The stored messages are not touched: only the last message is copied.
     """
     if not messages:
         return messages
     last = messages[-1]
     content = last["content"]
+    if last["role"] == "assistant" and content and content[-1].get("type") == "text":
+        stripped = content[-1]["text"].rstrip()
+        content = [*content[:-1], {**content[-1], "text": stripped}] if stripped else content[:-1]
     for position in range(len(content) - 1, -1, -1):
         if content[position].get("type") not in _UNCACHEABLE:
             marked = dict(content[position], cache_control={"type": "ephemeral"})
             new_content = [*content[:position], marked, *content[position + 1 :]]
             return [*messages[:-1], {"role": last["role"], "content": new_content}]
-    return messages
+    return [*messages[:-1], {"role": last["role"], "content": content}]

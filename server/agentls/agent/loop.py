@@ -164,7 +164,11 @@ class PromptTurn:
     def _start_tool(self, done: CompletedBlock) -> None:
         block = done.block
         tool = self.tools.get(block["name"])
-        title = tool.title(block["input"]) if tool and done.input_error is None else block["name"]
+        title = (
+            tool.title(block["input"], self.tool_context.root)
+            if tool and done.input_error is None
+            else block["name"]
+        )
         kind = tool.kind_for(block["input"]) if tool else "other"
         self.updates.tool_call_update(block["id"], title=title, kind=kind, rawInput=block["input"])
         previous = self._runs[-1].task if self._runs else None
@@ -185,7 +189,9 @@ class PromptTurn:
         else:
             self.updates.tool_call_update(block["id"], status="in_progress")
             self.report(f"Running {block['name']}")
-            outcome = await run_tool(self.tools, block["name"], block["input"], self.tool_context)
+            outcome = await run_tool(
+                self.tools.values(), block["name"], block["input"], self.tool_context
+            )
         self.updates.tool_call_update(
             block["id"],
             status="failed" if outcome.is_error else "completed",
@@ -255,7 +261,7 @@ class PromptTurn:
             # The breakpoint on the system prompt caches tools and system, the stable prefix.
             "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
             "tools": [tool.definition() for tool in self.tools.values()],
-            "messages": conversation.with_cache_breakpoint(self.messages),
+            "messages": conversation.for_request(self.messages),
         }
         if config.thinking is not None:
             params["thinking"] = config.thinking

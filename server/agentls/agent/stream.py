@@ -148,8 +148,8 @@ class MessageAccumulator:
 def _complete(index: int, progress: BlockInProgress) -> CompletedBlock | None:
     text = "".join(progress.parts)
     if progress.type == "text":
-        # The API refuses empty text blocks, so one that streamed nothing is dropped.
-        return CompletedBlock(index, {"type": "text", "text": text}) if text else None
+        # The API refuses text blocks with no visible text, so such a block is dropped.
+        return CompletedBlock(index, {"type": "text", "text": text}) if text.strip() else None
     if progress.type == "thinking":
         block = {"type": "thinking", "thinking": text, "signature": progress.signature}
         return CompletedBlock(index, block)

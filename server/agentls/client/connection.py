@@ -20,6 +20,7 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from agentls import __version__
+from agentls.protocol import plain_json_converter
 
 UpdateHandler = Callable[[dict[str, Any]], None]
 PermissionHandler = Callable[[dict[str, Any]], Any]
@@ -31,7 +32,9 @@ def server_command() -> list[str]:
 
 class AgentClient(LanguageClient):
     def __init__(self) -> None:
-        super().__init__("agentls-client", __version__)
+        super().__init__(
+            "agentls-client", __version__, converter_factory=plain_json_converter
+        )
         self.update_handlers: list[UpdateHandler] = []
         self.progress: list[Any] = []
         self.log_messages: list[str] = []
