@@ -22,7 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", help="what to ask")
     ask.add_argument("--root", type=Path, default=Path.cwd(), help="workspace root (default: .)")
     ask.add_argument(
-        "--options", type=json.loads, default=None, metavar="JSON",
+        "--options",
+        type=json.loads,
+        default=None,
+        metavar="JSON",
         help='server options as JSON, e.g. \'{"model": "claude-sonnet-4-5"}\'',
     )
     demo = commands.add_parser("demo", help="a scripted session on the built-in simulator")
@@ -34,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if args_list[:1] == ["sim"]:
-        from agentls.sim.__main__ import main as sim_main
+        from agentls.sim.cli import main as sim_main
 
         return sim_main(args_list[1:])
     args = _parser().parse_args(args_list)

@@ -133,7 +133,7 @@ def _block_text(block: dict[str, Any], position: int) -> str:
 
 def _range_note(block: dict[str, Any]) -> str:
     meta = block.get("_meta") or {}
-    selection = meta.get("agentls", {}).get("range") if isinstance(meta, dict) else None
+    selection: Any = meta.get("agentls", {}).get("range") if isinstance(meta, dict) else None
     try:
         start = selection["start"]["line"] + 1
         end = selection["end"]["line"] + 1

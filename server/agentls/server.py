@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from pathlib import Path
@@ -98,7 +97,11 @@ class ClientLogHandler(logging.Handler):
         if self._emitting or self.server.protocol.writer is None:
             return
         self._emitting = True
-        kind = types.MessageType.Error if record.levelno >= logging.ERROR else types.MessageType.Warning
+        kind = (
+            types.MessageType.Error
+            if record.levelno >= logging.ERROR
+            else types.MessageType.Warning
+        )
         try:
             self.server.window_log_message(
                 types.LogMessageParams(type=kind, message=self.format(record))
@@ -176,7 +179,8 @@ class _Progress:
         if token is None:
             return
         server.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title="agentls", cancellable=True, message="Starting")
+            token,
+            types.WorkDoneProgressBegin(title="agentls", cancellable=True, message="Starting"),
         )
         cancelled = server.work_done_progress.tokens.get(token)
         if cancelled is not None:
@@ -224,4 +228,3 @@ def serve() -> int:
     logging.getLogger().addHandler(ClientLogHandler(server))
     server.start_io()
     return 0
-

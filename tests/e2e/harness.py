@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,10 +44,8 @@ class Agent:
                     f"updates so far: {[u['update'].get('sessionUpdate') for u in self.updates]}"
                 )
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.1))
-            except TimeoutError:
-                pass
 
     def of_kind(self, kind: str, session_id: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -60,11 +59,7 @@ class Agent:
         return "".join(u["content"]["text"] for u in self.of_kind(kind, session_id))
 
     def tool_updates(self, tool_call_id: str) -> list[dict[str, Any]]:
-        return [
-            u["update"]
-            for u in self.updates
-            if u["update"].get("toolCallId") == tool_call_id
-        ]
+        return [u["update"] for u in self.updates if u["update"].get("toolCallId") == tool_call_id]
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""

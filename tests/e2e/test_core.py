@@ -87,8 +87,12 @@ async def test_tool_loop_reads_a_file_and_reports_the_call(agent: Agent, sim: An
 
 
 async def test_unsaved_buffer_is_read_instead_of_disk(agent: Agent, sim: Any) -> None:
-    agent.client.open_document(agent.root / "src/util.py", "def add(a, b):\n    return a - b  # unsaved\n")
-    sim.load([view_turn("src/util.py"), text_turn("ok", expect={"last_user_contains": "# unsaved"})])
+    agent.client.open_document(
+        agent.root / "src/util.py", "def add(a, b):\n    return a - b  # unsaved\n"
+    )
+    sim.load(
+        [view_turn("src/util.py"), text_turn("ok", expect={"last_user_contains": "# unsaved"})]
+    )
     session = await agent.client.new_session()
     assert (await agent.client.prompt(session, "look"))["stopReason"] == "end_turn"
 
@@ -157,7 +161,14 @@ async def test_refusal_and_pause_turn(agent: Agent, sim: Any) -> None:
 
 @pytest.mark.options({"maxTurnRequests": 2})
 async def test_iteration_limit_stops_with_max_turn_requests(agent: Agent, sim: Any) -> None:
-    sim.load([view_turn("README.md"), view_turn("src/app.py"), view_turn("src/util.py"), text_turn("Done.")])
+    sim.load(
+        [
+            view_turn("README.md"),
+            view_turn("src/app.py"),
+            view_turn("src/util.py"),
+            text_turn("Done."),
+        ]
+    )
     session = await agent.client.new_session()
     result = await agent.client.prompt(session, "read everything")
     assert result["stopReason"] == "max_turn_requests"
@@ -168,8 +179,12 @@ async def test_iteration_limit_stops_with_max_turn_requests(agent: Agent, sim: A
 
 
 @pytest.mark.parametrize("how", ["session/cancel", "$/cancelRequest"])
-async def test_cancel_mid_stream_then_next_turn_is_accepted(agent: Agent, sim: Any, how: str) -> None:
-    sim.load([text_turn(LONG_TEXT, hold={"name": "h", "after_deltas": 4}), text_turn("Next answer.")])
+async def test_cancel_mid_stream_then_next_turn_is_accepted(
+    agent: Agent, sim: Any, how: str
+) -> None:
+    sim.load(
+        [text_turn(LONG_TEXT, hold={"name": "h", "after_deltas": 4}), text_turn("Next answer.")]
+    )
     session = await agent.client.new_session()
     msg_id = agent.client.next_id()
     prompt = asyncio.ensure_future(agent.client.prompt(session, "talk", msg_id=msg_id))
@@ -191,7 +206,9 @@ async def test_cancel_mid_stream_then_next_turn_is_accepted(agent: Agent, sim: A
     assert [m["role"] for m in history] == ["user", "assistant", "user"]
 
 
-async def test_cancel_after_a_tool_call_keeps_the_conversation_valid(agent: Agent, sim: Any) -> None:
+async def test_cancel_after_a_tool_call_keeps_the_conversation_valid(
+    agent: Agent, sim: Any
+) -> None:
     sim.load(
         [
             {
@@ -234,7 +251,12 @@ async def test_thinking_round_trip(agent: Agent, sim: Any) -> None:
                     },
                 ]
             },
-            {"blocks": [{"type": "thinking", "thinking": "Now answer."}, {"type": "text", "text": "Done."}]},
+            {
+                "blocks": [
+                    {"type": "thinking", "thinking": "Now answer."},
+                    {"type": "text", "text": "Done."},
+                ]
+            },
         ]
     )
     session = await agent.client.new_session()
@@ -272,7 +294,12 @@ async def test_api_error_is_reported_and_the_next_prompt_works(agent: Agent, sim
     assert failure.value.code == -32000 and "ANTHROPIC_API_KEY" in failure.value.message
     assert (await agent.client.prompt(session, "hello again"))["stopReason"] == "end_turn"
     assert sim.requests[-1]["body"]["messages"] == [
-        {"role": "user", "content": [{"type": "text", "text": "hello again", "cache_control": {"type": "ephemeral"}}]}
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "hello again", "cache_control": {"type": "ephemeral"}}
+            ],
+        }
     ]
 
 
@@ -293,9 +320,12 @@ async def test_work_done_progress_begins_reports_and_ends(agent: Agent, sim: Any
     sim.load([view_turn("README.md"), text_turn("ok")])
     session = await agent.client.new_session()
     await agent.client.prompt(session, "read", work_done_token="tok-1")
-    kinds = [p.value["kind"] if isinstance(p.value, dict) else p.value.kind for p in agent.client.progress]
+    kinds = [
+        p.value["kind"] if isinstance(p.value, dict) else p.value.kind
+        for p in agent.client.progress_events
+    ]
     assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
-    assert all(p.token == "tok-1" for p in agent.client.progress)
+    assert all(p.token == "tok-1" for p in agent.client.progress_events)
 
 
 async def test_busy_session_refuses_a_second_prompt(agent: Agent, sim: Any) -> None:

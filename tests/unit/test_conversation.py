@@ -6,7 +6,10 @@ from agentls.agent import conversation
 def test_user_content_joins_a_trailing_user_message_after_its_tool_results() -> None:
     messages: list[dict] = [
         {"role": "user", "content": [{"type": "text", "text": "q"}]},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "x", "input": {}}]},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "t", "name": "x", "input": {}}],
+        },
         {"role": "user", "content": [conversation.tool_result("t", "", is_error=True)]},
     ]
     conversation.append_user(messages, [{"type": "text", "text": "next"}])

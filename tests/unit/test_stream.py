@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace as NS
+from types import SimpleNamespace as NS  # noqa: N814
 
 from agentls.agent.stream import MessageAccumulator
 
@@ -32,7 +32,12 @@ def test_blocks_are_joined_and_parsed_once_at_stop() -> None:
     assert [done.block for done in acc.completed] == [
         {"type": "thinking", "thinking": "hmm, yes", "signature": "sig=="},
         {"type": "text", "text": "Hello"},
-        {"type": "tool_use", "id": "toolu_1", "name": "create", "input": {"path": "a.py", "n": [1, 2]}},
+        {
+            "type": "tool_use",
+            "id": "toolu_1",
+            "name": "create",
+            "input": {"path": "a.py", "n": [1, 2]},
+        },
     ]
     assert acc.stop_reason == "tool_use"
     assert acc.usage.output_tokens == 12

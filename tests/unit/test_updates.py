@@ -35,7 +35,9 @@ async def test_other_updates_keep_order_and_kinds_do_not_mix() -> None:
     updates.tool_call("t1", "Read a.py", "read")
     updates.message("more")
     await asyncio.sleep(0)
-    kinds = [(u["update"]["sessionUpdate"], u["update"].get("content", {}).get("text")) for u in sent]
+    kinds = [
+        (u["update"]["sessionUpdate"], u["update"].get("content", {}).get("text")) for u in sent
+    ]
     assert kinds == [
         ("agent_thought_chunk", "think"),
         ("agent_message_chunk", "say"),

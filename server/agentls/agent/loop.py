@@ -215,7 +215,9 @@ class PromptTurn:
                 run.task.cancel()
                 continue
             outcome = await run.task
-            results.append(conversation.tool_result(run.block["id"], outcome.text, is_error=outcome.is_error))
+            results.append(
+                conversation.tool_result(run.block["id"], outcome.text, is_error=outcome.is_error)
+            )
         self._runs = []
         return results
 
@@ -273,9 +275,16 @@ class PromptTurn:
         prices = price_per_token(self.config.model)
         update: dict[str, Any] = {
             "sessionUpdate": "usage_update",
-            "used": usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens + usage.output_tokens,
+            "used": usage.input_tokens
+            + usage.cache_read_tokens
+            + usage.cache_write_tokens
+            + usage.output_tokens,
             "size": CONTEXT_WINDOW,
-            "_meta": {"agentls": {key: value for key, value in usage.to_acp().items() if key != "totalTokens"}},
+            "_meta": {
+                "agentls": {
+                    key: value for key, value in usage.to_acp().items() if key != "totalTokens"
+                }
+            },
         }
         if prices is not None:
             input_price, output_price, write_price, read_price = prices
@@ -304,12 +313,16 @@ def _as_model_error(exc: Exception) -> Exception:
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error") if isinstance(body.get("error"), dict) else {}
-        kind = error.get("type", type(exc).__name__) if isinstance(error, dict) else type(exc).__name__
+        kind = (
+            error.get("type", type(exc).__name__) if isinstance(error, dict) else type(exc).__name__
+        )
         message = error.get("message", str(exc)) if isinstance(error, dict) else str(exc)
         request_id = exc.request_id or body.get("request_id")
         hint = _HINTS.get(exc.status_code, "")
         text = f"The model request failed ({exc.status_code} {kind}): {message}.{hint}"
-        return ModelRequestError(text, {"status": exc.status_code, "type": kind, "requestId": request_id})
+        return ModelRequestError(
+            text, {"status": exc.status_code, "type": kind, "requestId": request_id}
+        )
     if isinstance(exc, anthropic.APIConnectionError):
         return ModelRequestError(
             f"Could not reach the Messages API: {exc}. Check the network and ANTHROPIC_BASE_URL.",

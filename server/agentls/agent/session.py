@@ -109,7 +109,9 @@ class Sessions:
         return True
 
     async def cancel_all(self) -> None:
-        turns = [s.turn for s in self._sessions.values() if s.turn is not None and not s.turn.done()]
+        turns = [
+            s.turn for s in self._sessions.values() if s.turn is not None and not s.turn.done()
+        ]
         for turn in turns:
             turn.cancel()
         if turns:

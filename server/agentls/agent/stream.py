@@ -151,20 +151,20 @@ def _complete(index: int, progress: BlockInProgress) -> CompletedBlock | None:
         # The API refuses text blocks with no visible text, so such a block is dropped.
         return CompletedBlock(index, {"type": "text", "text": text}) if text.strip() else None
     if progress.type == "thinking":
-        block = {"type": "thinking", "thinking": text, "signature": progress.signature}
-        return CompletedBlock(index, block)
+        thinking = {"type": "thinking", "thinking": text, "signature": progress.signature}
+        return CompletedBlock(index, thinking)
     if progress.type == "redacted_thinking":
         return CompletedBlock(index, {"type": "redacted_thinking", "data": progress.data})
     if progress.type == "tool_use":
         tool_input, error = _parse_tool_input(text)
-        block = {
+        block: dict[str, Any] = {
             "type": "tool_use",
             "id": progress.tool_id,
             "name": progress.tool_name,
             "input": tool_input,
         }
         return CompletedBlock(index, block, input_error=error)
-    # Block types this loop does not know (server tools, citations…) are sent back as is.
+    # Block types this loop never asks for (server tools) are not kept.
     return None
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from lsprotocol import types
 from pygls.io_ import run_async
@@ -22,6 +22,7 @@ from pygls.uris import from_fs_path
 from agentls import __version__
 from agentls.protocol import plain_json_converter
 
+F = TypeVar("F", bound=Callable[..., Any])
 UpdateHandler = Callable[[dict[str, Any]], None]
 PermissionHandler = Callable[[dict[str, Any]], Any]
 
@@ -32,11 +33,9 @@ def server_command() -> list[str]:
 
 class AgentClient(LanguageClient):
     def __init__(self) -> None:
-        super().__init__(
-            "agentls-client", __version__, converter_factory=plain_json_converter
-        )
+        super().__init__("agentls-client", __version__, converter_factory=plain_json_converter)
         self.update_handlers: list[UpdateHandler] = []
-        self.progress: list[Any] = []
+        self.progress_events: list[Any] = []
         self.log_messages: list[str] = []
         self.configuration: dict[str, Any] | None = None
         self.permission_handler: PermissionHandler | None = None
@@ -44,33 +43,35 @@ class AgentClient(LanguageClient):
         self.process: asyncio.subprocess.Process | None = None
         self._register_handlers()
 
+    def _on(self, method: str) -> Callable[[F], F]:
+        # pygls's client decorator is untyped; this keeps the handlers typed.
+        return cast(Callable[[F], F], self.feature(method))
+
     def _register_handlers(self) -> None:
-        @self.feature("session/update")
+        @self._on("session/update")
         def on_update(_client: AgentClient, params: Any) -> None:
             for handler in list(self.update_handlers):
                 handler(params)
 
-        @self.feature(types.PROGRESS)
+        @self._on(types.PROGRESS)
         def on_progress(_client: AgentClient, params: types.ProgressParams) -> None:
-            self.progress.append(params)
+            self.progress_events.append(params)
 
-        @self.feature(types.WINDOW_LOG_MESSAGE)
+        @self._on(types.WINDOW_LOG_MESSAGE)
         def on_log(_client: AgentClient, params: types.LogMessageParams) -> None:
             self.log_messages.append(params.message)
 
-        @self.feature(types.WORKSPACE_CONFIGURATION)
-        def on_configuration(
-            _client: AgentClient, params: types.ConfigurationParams
-        ) -> list[Any]:
+        @self._on(types.WORKSPACE_CONFIGURATION)
+        def on_configuration(_client: AgentClient, params: types.ConfigurationParams) -> list[Any]:
             return [self.configuration for _item in params.items]
 
-        @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+        @self._on(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
         def on_progress_create(
             _client: AgentClient, _params: types.WorkDoneProgressCreateParams
         ) -> None:
             return None
 
-        @self.feature("session/request_permission")
+        @self._on("session/request_permission")
         async def on_permission(_client: AgentClient, params: Any) -> Any:
             if self.permission_handler is None:
                 return {"outcome": {"outcome": "cancelled"}}
@@ -101,7 +102,7 @@ class AgentClient(LanguageClient):
         assert process.stdin is not None and process.stdout is not None
         self.process = process
         self._server = process
-        self.protocol.set_writer(process.stdin)  # type: ignore[arg-type]
+        self.protocol.set_writer(process.stdin)
         connection = asyncio.create_task(
             run_async(
                 stop_event=self._stop_event,
@@ -110,7 +111,8 @@ class AgentClient(LanguageClient):
                 error_handler=self.report_server_error,
             )
         )
-        self._async_tasks.extend([connection, asyncio.create_task(self._server_exit())])
+        exited = asyncio.create_task(self._server_exit())  # type: ignore[no-untyped-call]
+        self._async_tasks.extend([connection, exited])
 
     async def initialize_agent(
         self,
@@ -148,7 +150,9 @@ class AgentClient(LanguageClient):
         return f"agentls-{next(self._ids)}"
 
     async def request(self, method: str, params: Any, msg_id: str | None = None) -> Any:
-        return await self.protocol.send_request_async(method, params, msg_id=msg_id or self.next_id())
+        return await self.protocol.send_request_async(
+            method, params, msg_id=msg_id or self.next_id()
+        )
 
     async def new_session(self, cwd: Path | None = None) -> str:
         params: dict[str, Any] = {"mcpServers": []}
@@ -206,5 +210,5 @@ class AgentClient(LanguageClient):
             except TimeoutError:
                 process.kill()
                 await process.wait()
-        await self.stop()
+        await self.stop()  # type: ignore[no-untyped-call]
         return process.returncode

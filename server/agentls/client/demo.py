@@ -52,8 +52,11 @@ def demo_script(pace: float) -> list[dict[str, Any]]:
         },
         {
             "blocks": [
-                {"type": "text", "text": "The storage code is probably in `todo/store.py`; "
-                 "let me find where todos are read and written."},
+                {
+                    "type": "text",
+                    "text": "The storage code is probably in `todo/store.py`; "
+                    "let me find where todos are read and written.",
+                },
                 {
                     "type": "tool_use",
                     "name": "search",
