@@ -18,6 +18,9 @@ from agentls.agent.loop import ModelRequestError
 from agentls.agent.model import MissingApiKeyError, ModelClient
 from agentls.agent.session import SessionBusyError, Sessions, UnknownSessionError
 from agentls.config import Config
+from agentls.editor_link import EditorLink
+from agentls.workspace.editor import EditorEdits
+from agentls.workspace.edits import DiskEdits, EditTarget
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ SERVER_METHODS = [
     protocol.SESSION_NEW,
     protocol.SESSION_PROMPT,
     protocol.SESSION_CANCEL,
+    protocol.UNDO_TURN,
 ]
 
 
@@ -56,12 +60,21 @@ class AgentServer(LanguageServer):
         )
         self.config = Config()
         self.model = ModelClient()
+        self.editor = EditorLink(self)
         self.sessions = Sessions(
             send_update=self._send_update,
             config=lambda: self.config,
             model=self.model,
-            documents=self,
+            documents=self.editor,
+            edit_target=self.edit_target,
+            ask_permission=self.editor.ask_permission,
         )
+
+    def edit_target(self) -> EditTarget:
+        """Edits go through the editor when it can apply them; otherwise atomically to disk."""
+        if self.config.edits == "editor" and self.editor.can_apply_edits():
+            return EditorEdits(self.editor, self.editor)
+        return DiskEdits(self.editor)
 
     def _send_update(self, params: dict[str, Any]) -> None:
         self.protocol.notify_raw(protocol.SESSION_UPDATE, params)  # type: ignore[attr-defined]
@@ -74,14 +87,6 @@ class AgentServer(LanguageServer):
     def workspace_root(self) -> Path | None:
         root = self.workspace.root_path
         return Path(root) if root else None
-
-    def open_document_text(self, path: Path) -> str | None:
-        """The editor's buffer for `path`, unsaved changes included, if the editor has it open."""
-        uri = from_fs_path(str(path))
-        if uri is None:
-            return None
-        document = self.workspace.text_documents.get(uri)
-        return document.source if document is not None else None
 
 
 class ClientLogHandler(logging.Handler):
@@ -114,7 +119,13 @@ class ClientLogHandler(logging.Handler):
 
 def build_server() -> AgentServer:
     server = AgentServer()
+    _setup_lifecycle(server)
+    _setup_documents(server)
+    _setup_sessions(server)
+    return server
 
+
+def _setup_lifecycle(server: AgentServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AgentServer, _params: types.InitializedParams) -> None:
         threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
@@ -133,6 +144,12 @@ def build_server() -> AgentServer:
         if capabilities is not None and capabilities.configuration:
             await _pull_configuration(ls)
 
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: AgentServer, _params: None) -> None:
+        await ls.sessions.cancel_all()
+
+
+def _setup_sessions(server: AgentServer) -> None:
     @server.feature(protocol.SESSION_NEW)
     def session_new(ls: AgentServer, params: Any) -> dict[str, Any]:
         cwd = protocol.parse_new_session(params, ls.workspace_root())
@@ -158,15 +175,36 @@ def build_server() -> AgentServer:
             progress.end()
         return {"stopReason": result.stop_reason, "usage": result.usage.to_acp()}
 
+    @server.feature(protocol.UNDO_TURN)
+    async def undo_turn(ls: AgentServer, params: Any) -> dict[str, object]:
+        session_id = protocol.parse_session_id(protocol.UNDO_TURN, params)
+        try:
+            report = await ls.sessions.undo_last_turn(ls.sessions.get(session_id))
+        except (UnknownSessionError, SessionBusyError) as exc:
+            raise protocol.SessionError(str(exc)) from None
+        return report.to_wire()
+
     @server.feature(protocol.SESSION_CANCEL)
     def session_cancel(ls: AgentServer, params: Any) -> None:
         ls.sessions.cancel(protocol.parse_session_id(protocol.SESSION_CANCEL, params))
 
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(ls: AgentServer, _params: None) -> None:
-        await ls.sessions.cancel_all()
 
-    return server
+def _setup_documents(server: AgentServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: AgentServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.editor.document_opened(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: AgentServer, _params: types.DidChangeTextDocumentParams) -> None:
+        ls.editor.document_changed()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: AgentServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.editor.document_closed(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: AgentServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.editor.document_saved(params.text_document.uri)
 
 
 class _Progress:

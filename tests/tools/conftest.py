@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from agentls.tools import ToolContext
+from agentls.workspace.edits import DiskEdits
 
 from .helpers import SECRET, FakeDocuments
 
@@ -68,4 +69,5 @@ def docs() -> FakeDocuments:
 
 @pytest.fixture
 def ctx(root: Path, docs: FakeDocuments) -> ToolContext:
-    return ToolContext(root=root, documents=docs)
+    # Edits on disk, so the edit commands' path checks are exercised, not short-circuited.
+    return ToolContext(root=root, documents=docs, edits=DiskEdits(docs))

@@ -36,17 +36,18 @@ class FakeTool:
 
 def test_default_tools_and_definitions() -> None:
     tools = default_tools()
-    assert [tool.name for tool in tools] == [EDITOR, "search"]
-    assert [d["name"] for d in tool_definitions(tools)] == [EDITOR, "search"]
+    assert [tool.name for tool in tools] == [EDITOR, "search", "bash"]
+    assert [d["name"] for d in tool_definitions(tools)] == [EDITOR, "search", "bash"]
     assert find_tool(tools, "search") is tools[1]
-    assert find_tool(tools, "bash") is None
+    assert find_tool(tools, "grep") is None
 
 
 async def test_unknown_tool(ctx: ToolContext) -> None:
-    outcome = await call(ctx, "bash", {"command": "ls"})
+    outcome = await call(ctx, "grep", {"pattern": "x"})
     assert outcome.is_error
     assert outcome.text == (
-        "unknown tool `bash`; the available tools are `str_replace_based_edit_tool`, `search`"
+        "unknown tool `grep`; the available tools are `str_replace_based_edit_tool`, "
+        "`search`, `bash`"
     )
 
 

@@ -189,18 +189,6 @@ async def test_missing_and_binary_files(ctx: ToolContext, root: Path) -> None:
     assert outcome.is_error and outcome.text == "img.png: binary file, not shown"
 
 
-@pytest.mark.parametrize("command", ["create", "str_replace", "insert", "undo_edit"])
-async def test_edit_commands_are_not_available(ctx: ToolContext, root: Path, command: str) -> None:
-    path = write(root, "a.py", "keep\n")
-    tool_input = {"command": command, "path": "a.py", "file_text": "x", "old_str": "keep"}
-    outcome = await call(ctx, EDITOR, tool_input | {"new_str": "y", "insert_line": 0})
-    assert outcome.is_error
-    assert outcome.text == (
-        f"the `{command}` command is not available yet: this server is read-only for now"
-    )
-    assert path.read_text() == "keep\n"
-
-
 async def test_unknown_and_missing_command(ctx: ToolContext) -> None:
     outcome = await call(ctx, EDITOR, {"command": "delete", "path": "a"})
     assert (

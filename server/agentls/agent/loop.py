@@ -16,6 +16,7 @@ from typing import Any
 
 from agentls.agent import conversation
 from agentls.agent.model import CONTEXT_WINDOW, ModelClient, price_per_token
+from agentls.agent.permissions import PermissionGate
 from agentls.agent.stream import CompletedBlock, MessageAccumulator, StreamProtocolError, Usage
 from agentls.agent.updates import SessionUpdates
 from agentls.config import DEFAULT_SYSTEM_PROMPT, Config
@@ -68,7 +69,9 @@ class PromptTurn:
         updates: SessionUpdates,
         totals: SessionTotals,
         report: Report | None = None,
+        permissions: PermissionGate | None = None,
     ) -> None:
+        self.permissions = permissions
         self.messages = messages
         self.config = config
         self.model = model
@@ -184,8 +187,11 @@ class PromptTurn:
         if previous is not None:
             # In order, as the model asked: a later edit may depend on an earlier one.
             await asyncio.wait([previous])
-        if input_error is not None:
-            outcome = ToolOutcome(text=f"Not run: {input_error}.", is_error=True)
+        refusal = input_error and f"Not run: {input_error}."
+        if refusal is None:
+            refusal = await self._permission(block)
+        if refusal is not None:
+            outcome = ToolOutcome(text=refusal, is_error=True)
         else:
             self.updates.tool_call_update(block["id"], status="in_progress")
             self.report(f"Running {block['name']}")
@@ -195,7 +201,13 @@ class PromptTurn:
         self.updates.tool_call_update(
             block["id"],
             status="failed" if outcome.is_error else "completed",
-            content=[{"type": "content", "content": {"type": "text", "text": outcome.text}}],
+            content=[
+                _text_content(outcome.text),
+                *(
+                    {"type": "diff", "path": d.path, "oldText": d.old_text, "newText": d.new_text}
+                    for d in outcome.diffs
+                ),
+            ],
             locations=[
                 {"path": location.path, "line": location.line}
                 if location.line is not None
@@ -205,6 +217,24 @@ class PromptTurn:
             or None,
         )
         return outcome
+
+    async def _permission(self, block: dict[str, Any]) -> str | None:
+        tool = self.tools.get(block["name"])
+        if tool is None or self.permissions is None:
+            return None
+        kind = tool.kind_for(block["input"])
+        tool_call = {
+            "toolCallId": block["id"],
+            "title": tool.title(block["input"], self.tool_context.root),
+            "kind": kind,
+            "status": "pending",
+            "rawInput": block["input"],
+        }
+        if kind in ("edit", "execute"):
+            self.report(f"Waiting for permission: {tool_call['title']}")
+        return await self.permissions.check(
+            self.config.permission_mode, self.updates.session_id, tool_call, kind, block["input"]
+        )
 
     async def _tool_results(self) -> list[dict[str, Any]]:
         wanted = set(self._awaiting)

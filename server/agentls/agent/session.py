@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentls.agent.journal import EditHistory, UndoReport, undo
 from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
+from agentls.agent.permissions import Ask, PermissionGate
 from agentls.agent.updates import SessionUpdates
 from agentls.config import Config
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
 from agentls.workspace.documents import DocumentSource
+from agentls.workspace.edits import EditTarget
 
 
 class UnknownSessionError(LookupError):
@@ -42,6 +45,8 @@ class Session:
     messages: list[dict[str, Any]] = field(default_factory=list)
     totals: SessionTotals = field(default_factory=SessionTotals)
     turn: asyncio.Task[TurnResult] | None = None
+    history: EditHistory = field(default_factory=EditHistory)
+    permissions: PermissionGate | None = None
 
     @property
     def busy(self) -> bool:
@@ -56,7 +61,11 @@ class Sessions:
         config: Callable[[], Config],
         model: ModelClient,
         documents: DocumentSource | None,
+        edit_target: Callable[[], EditTarget],
+        ask_permission: Ask,
     ) -> None:
+        self._edit_target = edit_target
+        self._ask_permission = ask_permission
         self._send_update = send_update
         self._config = config
         self._model = model
@@ -67,6 +76,7 @@ class Sessions:
     def new(self, cwd: Path) -> Session:
         session_id = f"sess_{secrets.token_hex(12)}"
         session = Session(session_id, cwd, SessionUpdates(session_id, self._send_update))
+        session.permissions = PermissionGate(self._ask_permission)
         self._sessions[session_id] = session
         return session
 
@@ -82,15 +92,24 @@ class Sessions:
         if session.busy:
             raise SessionBusyError(session.id)
         self._model.check_credentials()
+        config = self._config()
+        context = ToolContext(
+            root=session.cwd,
+            documents=self._documents,
+            edits=self._edit_target(),
+            journal=session.history.begin_turn(),
+            command_timeout=config.command_timeout,
+        )
         turn = PromptTurn(
             messages=session.messages,
-            config=self._config(),
+            config=config,
             model=self._model,
             tools=self._tools,
-            tool_context=ToolContext(root=session.cwd, documents=self._documents),
+            tool_context=context,
             updates=session.updates,
             totals=session.totals,
             report=report,
+            permissions=session.permissions,
         )
         # The turn runs as its own task so session/cancel can reach it. A cancelled request
         # (LSP $/cancelRequest) cancels the task it awaits, and the turn then still answers,
@@ -100,6 +119,14 @@ class Sessions:
             return await session.turn
         finally:
             session.turn = None
+
+    async def undo_last_turn(self, session: Session) -> UndoReport:
+        if session.busy:
+            raise SessionBusyError(session.id)
+        journal = session.history.pop_last()
+        if journal is None:
+            return UndoReport()
+        return await undo(journal, self._edit_target())
 
     def cancel(self, session_id: str) -> bool:
         session = self._sessions.get(session_id)

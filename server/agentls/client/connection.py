@@ -39,9 +39,18 @@ class AgentClient(LanguageClient):
         self.log_messages: list[str] = []
         self.configuration: dict[str, Any] | None = None
         self.permission_handler: PermissionHandler | None = None
+        self.apply_edit_handler: Callable[[types.ApplyWorkspaceEditParams], Any] | None = None
         self._ids = itertools.count(1)
         self.process: asyncio.subprocess.Process | None = None
+        self.cancelled_requests: list[str | int] = []  # ids the server withdrew
         self._register_handlers()
+        withdraw = self.protocol._handle_cancel_notification
+
+        def record_cancel(msg_id: str | int) -> None:
+            self.cancelled_requests.append(msg_id)
+            withdraw(msg_id)
+
+        self.protocol._handle_cancel_notification = record_cancel  # type: ignore[method-assign]
 
     def _on(self, method: str) -> Callable[[F], F]:
         # pygls's client decorator is untyped; this keeps the handlers typed.
@@ -70,6 +79,17 @@ class AgentClient(LanguageClient):
             _client: AgentClient, _params: types.WorkDoneProgressCreateParams
         ) -> None:
             return None
+
+        @self._on(types.WORKSPACE_APPLY_EDIT)
+        def on_apply_edit(
+            _client: AgentClient, params: types.ApplyWorkspaceEditParams
+        ) -> types.ApplyWorkspaceEditResult:
+            if self.apply_edit_handler is None:
+                return types.ApplyWorkspaceEditResult(
+                    applied=False, failure_reason="this client does not apply edits"
+                )
+            result: types.ApplyWorkspaceEditResult = self.apply_edit_handler(params)
+            return result
 
         @self._on("session/request_permission")
         async def on_permission(_client: AgentClient, params: Any) -> Any:

@@ -8,12 +8,29 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentls.workspace.documents import DocumentSource
+from agentls.workspace.edits import EditTarget
 
 
 @dataclass
 class ToolContext:
     root: Path  # workspace root, already resolved
     documents: DocumentSource | None
+    edits: EditTarget | None = None  # where edits land; None: this context cannot edit
+    journal: EditJournal | None = None  # records each edit so the turn can be undone
+    command_timeout: float = 120.0
+
+
+class EditJournal(Protocol):
+    def record(self, path: Path, before: str | None, after: str | None) -> None: ...
+
+
+@dataclass
+class FileDiff:
+    """An ACP `diff` content item: the whole file before (None: it did not exist) and after."""
+
+    path: str  # absolute
+    old_text: str | None
+    new_text: str
 
 
 @dataclass
@@ -33,6 +50,7 @@ class ToolOutcome:
     text: str  # the tool_result content sent back to the model
     is_error: bool = False
     locations: list[ToolLocation] = field(default_factory=list)
+    diffs: list[FileDiff] = field(default_factory=list)
 
 
 class ToolError(Exception):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agentls.tools.base import Tool, ToolContext, ToolError, ToolOutcome, cut
+from agentls.tools.bash import BashTool
 from agentls.tools.search import SearchTool
 from agentls.tools.text_editor import TextEditorTool
 from agentls.workspace.paths import WorkspacePathError, relative_display
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def default_tools() -> list[Tool]:
-    return [TextEditorTool(), SearchTool()]
+    return [TextEditorTool(), SearchTool(), BashTool()]
 
 
 def find_tool(tools: Iterable[Tool], name: str) -> Tool | None:

@@ -1,17 +1,18 @@
 """Anthropic's schema-less text editor tool (``text_editor_20250728``).
 
-Only ``view`` works for now. Commands live in a table so the edit commands can be
-added later without touching dispatch.
+``view`` reads; ``create``, ``str_replace`` and ``insert`` edit through the session's edit
+target (see :mod:`agentls.tools.edit_commands`). ``undo_edit`` is not part of this tool
+version: a whole turn is undone with `agentls/undoTurn` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from agentls.tools import edit_commands
 from agentls.tools.base import (
     ToolContext,
     ToolError,
@@ -49,9 +50,12 @@ class TextEditorTool:
     kind = "edit"
 
     def __init__(self) -> None:
-        self.commands: dict[str, CommandHandler] = {"view": self._view}
-        for command in ("create", "str_replace", "insert", "undo_edit"):
-            self.commands[command] = partial(_not_available, command)
+        self.commands: dict[str, CommandHandler] = {
+            "view": self._view,
+            "create": edit_commands.create,
+            "str_replace": edit_commands.str_replace,
+            "insert": edit_commands.insert,
+        }
 
     def definition(self) -> dict[str, Any]:
         return {"type": "text_editor_20250728", "name": self.name}
@@ -86,13 +90,6 @@ class TextEditorTool:
         user_path = require_str(tool_input, "path")
         view_range = _parse_view_range(tool_input.get("view_range"))
         return await asyncio.to_thread(_view_sync, ctx, user_path, view_range)
-
-
-async def _not_available(command: str, tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
-    del tool_input, ctx
-    raise ToolError(
-        f"the `{command}` command is not available yet: this server is read-only for now"
-    )
 
 
 def _looks_like_dir(user_path: str, root: Path | None) -> bool:

@@ -1,0 +1,125 @@
+"""The server's side of what it needs from the editor: its buffers (with versions), edits
+applied through `workspace/applyEdit`, and permission questions put to the user."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from agentls import protocol
+
+if TYPE_CHECKING:
+    from agentls.server import AgentServer
+
+
+class EditorLink:
+    def __init__(self, server: AgentServer) -> None:
+        self.server = server
+        self._uris: dict[Path, str] = {}  # open documents, by resolved path
+        self._unsaved: dict[Path, str] = {}  # edits to files the editor has not reported open
+        self._changed = asyncio.Event()
+        self._request_ids = itertools.count(1)
+
+    # --- documents ----------------------------------------------------------------------
+
+    def document_opened(self, uri: str) -> None:
+        path = _path_of(uri)
+        if path is not None:
+            self._uris[path] = uri
+            self._unsaved.pop(path, None)
+        self._changed.set()
+
+    def document_changed(self) -> None:
+        self._changed.set()
+
+    def document_closed(self, uri: str) -> None:
+        path = _path_of(uri)
+        if path is not None:
+            self._uris.pop(path, None)
+            self._unsaved.pop(path, None)
+
+    def document_saved(self, uri: str) -> None:
+        path = _path_of(uri)
+        if path is not None:
+            self._unsaved.pop(path, None)
+
+    def open_document_text(self, path: Path) -> str | None:
+        uri = self._uris.get(path)
+        if uri is not None:
+            document = self.server.workspace.text_documents.get(uri)
+            if document is not None:
+                return str(document.source)
+        return self._unsaved.get(path)
+
+    def document(self, path: Path) -> tuple[str, int] | None:
+        uri = self._uris.get(path)
+        document = self.server.workspace.text_documents.get(uri) if uri else None
+        if uri is None or document is None or document.version is None:
+            return None
+        return uri, document.version
+
+    async def wait_for_text(self, path: Path, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.open_document_text(path) != text:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                return self.open_document_text(path) == text
+        return True
+
+    def remember_unsaved(self, path: Path, text: str | None) -> None:
+        if text is None:
+            self._unsaved.pop(path, None)
+        elif path not in self._uris:
+            self._unsaved[path] = text
+
+    # --- requests to the editor ---------------------------------------------------------
+
+    def can_apply_edits(self) -> bool:
+        workspace = self.server.client_capabilities.workspace
+        if workspace is None or not workspace.apply_edit:
+            return False
+        edit = workspace.workspace_edit
+        return bool(edit is not None and edit.document_changes)
+
+    async def apply_edit(self, label: str, edit: dict[str, Any]) -> dict[str, Any]:
+        converter = self.server.protocol._converter
+        params = converter.structure({"label": label, "edit": edit}, types.ApplyWorkspaceEditParams)
+        result = await self.server.workspace_apply_edit_async(params)
+        return {"applied": result.applied, "failureReason": result.failure_reason}
+
+    async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
+        msg_id = f"agentls-permission-{next(self._request_ids)}"
+        request = self.server.protocol.send_request_async(
+            protocol.SESSION_REQUEST_PERMISSION, params, msg_id=msg_id
+        )
+        try:
+            answer = await request
+        except asyncio.CancelledError:
+            # The turn was cancelled: withdraw the question from the editor's UI.
+            self.server.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            self.server.protocol._request_futures.pop(msg_id, None)
+            raise
+        except Exception as exc:
+            return {"outcome": {"outcome": "cancelled"}, "error": str(exc)}
+        return answer if isinstance(answer, dict) else {"outcome": {"outcome": "cancelled"}}
+
+
+def _path_of(uri: str) -> Path | None:
+    fs_path = to_fs_path(uri)
+    if fs_path is None or not uri.startswith("file:"):
+        return None
+    try:
+        return Path(fs_path).resolve()
+    except OSError:
+        return None
