@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -19,6 +23,7 @@ from agentls.agent.model import MissingApiKeyError, ModelClient
 from agentls.agent.session import SessionBusyError, Sessions, UnknownSessionError
 from agentls.config import Config
 from agentls.editor_link import EditorLink
+from agentls.transport import PipeWriter, read_messages, stdin_stdout
 from agentls.workspace.editor import EditorEdits
 from agentls.workspace.edits import DiskEdits, EditTarget
 
@@ -44,6 +49,13 @@ class AgentProtocol(LanguageServerProtocol):
         }
         return result
 
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *_args: Any) -> Generator[Any, Any, None]:
+        # pygls calls sys.exit() from inside the handler; here the server's main loop ends
+        # instead, so it can cancel turns and stop child processes first.
+        self._server.exit_requested.set()
+        yield from ()
+
     def notify_raw(self, method: str, params: dict[str, Any]) -> None:
         """A notification whose params are plain JSON already: the streaming path skips
         the attrs/cattrs conversion that `notify` does for typed LSP messages."""
@@ -61,6 +73,8 @@ class AgentServer(LanguageServer):
         self.config = Config()
         self.model = ModelClient()
         self.editor = EditorLink(self)
+        self.writer = PipeWriter()
+        self.exit_requested = asyncio.Event()
         self.sessions = Sessions(
             send_update=self._send_update,
             config=lambda: self.config,
@@ -68,7 +82,9 @@ class AgentServer(LanguageServer):
             documents=self.editor,
             edit_target=self.edit_target,
             ask_permission=self.editor.ask_permission,
+            congested=lambda: self.writer.congested,
         )
+        self.writer.resume_callbacks.append(self.sessions.resume_output)
 
     def edit_target(self) -> EditTarget:
         """Edits go through the editor when it can apply them; otherwise atomically to disk."""
@@ -264,5 +280,49 @@ def serve() -> int:
     configure_logging()
     server = build_server()
     logging.getLogger().addHandler(ClientLogHandler(server))
-    server.start_io()
-    return 0
+    stdin, stdout = stdin_stdout()
+    try:
+        code = asyncio.run(_run(server, stdin, stdout))
+    except KeyboardInterrupt:
+        code = 1
+    logging.shutdown()
+    # A reader thread may still be blocked on stdin (the parent died without closing it);
+    # it must not keep the process alive.
+    os._exit(code)
+
+
+async def _run(server: AgentServer, stdin: BinaryIO, stdout: BinaryIO) -> int:
+    await server.writer.open(stdout)
+    server.protocol.set_writer(server.writer)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stdin")
+    ending = [
+        asyncio.create_task(read_messages(server.protocol, stdin, executor), name="read"),
+        asyncio.create_task(server.exit_requested.wait(), name="exit"),
+        asyncio.create_task(_watch_parent(server), name="parent"),
+    ]
+    await asyncio.wait(ending, return_when=asyncio.FIRST_COMPLETED)
+    for task in ending:
+        task.cancel()
+    # The editor is gone or asked to exit: stop every turn (and the commands they run).
+    await server.sessions.cancel_all()
+    await server.model.close()
+    await server.writer.drain(0.3)
+    server.writer.close()
+    executor.shutdown(wait=False, cancel_futures=True)
+    return 0 if server.protocol._shutdown or not server.exit_requested.is_set() else 1
+
+
+async def _watch_parent(server: AgentServer) -> None:
+    """Return once the editor process named in `initialize` (processId) is gone."""
+    while True:
+        await asyncio.sleep(0.5)
+        pid = server.process_id
+        if pid is None:
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            log.warning("The editor (process %s) is gone; shutting down", pid)
+            return
+        except PermissionError:
+            continue

@@ -63,7 +63,9 @@ class Sessions:
         documents: DocumentSource | None,
         edit_target: Callable[[], EditTarget],
         ask_permission: Ask,
+        congested: Callable[[], bool] = lambda: False,
     ) -> None:
+        self._congested = congested
         self._edit_target = edit_target
         self._ask_permission = ask_permission
         self._send_update = send_update
@@ -75,7 +77,8 @@ class Sessions:
 
     def new(self, cwd: Path) -> Session:
         session_id = f"sess_{secrets.token_hex(12)}"
-        session = Session(session_id, cwd, SessionUpdates(session_id, self._send_update))
+        updates = SessionUpdates(session_id, self._send_update, self._congested)
+        session = Session(session_id, cwd, updates)
         session.permissions = PermissionGate(self._ask_permission)
         self._sessions[session_id] = session
         return session
@@ -134,6 +137,10 @@ class Sessions:
             return False
         session.turn.cancel()
         return True
+
+    def resume_output(self) -> None:
+        for session in list(self._sessions.values()):
+            session.updates.resume()
 
     async def cancel_all(self) -> None:
         turns = [

@@ -8,6 +8,7 @@ and a slow stream sends every delta as soon as it arrives.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -18,17 +19,30 @@ THOUGHT_CHUNK = "agent_thought_chunk"
 
 
 class SessionUpdates:
-    def __init__(self, session_id: str, send: Send) -> None:
+    """Updates for one session, in order.
+
+    While the editor is not reading (`congested`), nothing is written: updates wait in
+    `_held`, where consecutive text of one kind shares one list of parts, so a stalled
+    editor costs memory for the text itself and not per delta.
+    """
+
+    def __init__(
+        self, session_id: str, send: Send, congested: Callable[[], bool] = lambda: False
+    ) -> None:
         self.session_id = session_id
         self._send = send
+        self._congested = congested
         self._pending_kind: str | None = None
         self._pending: list[str] = []
         self._flush_scheduled = False
+        self._held: deque[tuple[str, list[str]] | dict[str, Any]] = deque()
         self.chunks_sent = 0
+        self.streamed = {MESSAGE_CHUNK: 0, THOUGHT_CHUNK: 0}  # characters, for retries
 
     def text(self, kind: str, delta: str) -> None:
         if not delta:
             return
+        self.streamed[kind] += len(delta)
         if self._pending_kind != kind:
             self.flush()
             self._pending_kind = kind
@@ -47,10 +61,35 @@ class SessionUpdates:
         self._flush_scheduled = False
         if not self._pending or self._pending_kind is None:
             return
+        if self._held or self._congested():
+            last = self._held[-1] if self._held else None
+            if isinstance(last, tuple) and last[0] == self._pending_kind:
+                last[1].extend(self._pending)
+            else:
+                self._held.append((self._pending_kind, list(self._pending)))
+            self._pending.clear()
+            return
         text = "".join(self._pending)
         self._pending.clear()
+        self._send_text(self._pending_kind, text)
+
+    def resume(self) -> None:
+        """The editor reads again: send what was held, in order, while it keeps up."""
+        while self._held and not self._congested():
+            item = self._held.popleft()
+            if isinstance(item, tuple):
+                self._send_text(item[0], "".join(item[1]))
+            else:
+                self._send(item)
+
+    def _send_text(self, kind: str, text: str) -> None:
         self.chunks_sent += 1
-        self._emit({"sessionUpdate": self._pending_kind, "content": {"type": "text", "text": text}})
+        self._send(
+            {
+                "sessionId": self.session_id,
+                "update": {"sessionUpdate": kind, "content": {"type": "text", "text": text}},
+            }
+        )
 
     def send(self, update: dict[str, Any]) -> None:
         """Any other update; queued text goes first so the order on the wire is the order
@@ -76,4 +115,8 @@ class SessionUpdates:
         self.send(update)
 
     def _emit(self, update: dict[str, Any]) -> None:
-        self._send({"sessionId": self.session_id, "update": update})
+        params = {"sessionId": self.session_id, "update": update}
+        if self._held or self._congested():
+            self._held.append(params)
+        else:
+            self._send(params)
