@@ -31,6 +31,8 @@ class Config:
     edits: str = "editor"
     command_timeout: float = 120.0
     max_retries: int = 4
+    retry_initial_delay: float = 1.0
+    read_timeout: float = 90.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def merged(self, options: object) -> tuple[Config, list[str]]:
@@ -114,4 +116,6 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "edits": ("edits", _choice(EDIT_TARGETS)),
     "commandTimeout": ("command_timeout", _positive_number),
     "maxRetries": ("max_retries", _non_negative_int),
+    "retryInitialDelay": ("retry_initial_delay", _positive_number),
+    "readTimeout": ("read_timeout", _positive_number),
 }

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentls.agent import conversation
+from agentls.agent import retry as retry_policy
 from agentls.agent.model import CONTEXT_WINDOW, ModelClient, price_per_token
 from agentls.agent.permissions import PermissionGate
 from agentls.agent.stream import CompletedBlock, MessageAccumulator, StreamProtocolError, Usage
@@ -26,6 +27,11 @@ from agentls.tools.registry import run_tool
 log = logging.getLogger(__name__)
 
 CANCELLED_TOOL_TEXT = "Cancelled by the user before this tool finished."
+CUT_OFF_TOOL_TEXT = "Not run: the reply reached max_tokens before this call was complete."
+SUPERSEDED_TOOL_TEXT = "Withdrawn: the model's reply was interrupted and is being retried."
+# Tools without side effects start while the model is still streaming; the rest wait for
+# the complete reply, so an interrupted and retried reply never edits or runs anything.
+EARLY_KINDS = {"read", "search", "think", "fetch"}
 
 
 class ModelRequestError(Exception):
@@ -45,7 +51,8 @@ class TurnResult:
 @dataclass
 class ToolRun:
     block: dict[str, Any]
-    task: asyncio.Task[ToolOutcome]
+    input_error: str | None
+    task: asyncio.Task[ToolOutcome] | None = None  # None until it starts
 
 
 @dataclass
@@ -113,19 +120,40 @@ class PromptTurn:
         return "max_turn_requests"
 
     async def _request(self) -> str:
+        attempts = self.config.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            streamed = dict(self.updates.streamed)
+            try:
+                return await self._attempt()
+            except Exception as exc:
+                retry = retry_policy.classify(exc)
+                if retry is None:
+                    raise _as_model_error(exc) from exc
+                if attempt == attempts:
+                    raise ModelRequestError(
+                        f"The model request failed {attempts} times; the last error: "
+                        f"{retry.reason}. Try again later.",
+                        {"type": "retries_exhausted", "attempts": attempts},
+                    ) from exc
+                delay = retry_policy.backoff(
+                    attempt, self.config.retry_initial_delay, retry.retry_after
+                )
+                self._supersede(streamed, attempt + 1, attempts, delay, retry.reason)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _attempt(self) -> str:
         self.report("Waiting for the model")
         accumulator = MessageAccumulator()
         self._accumulator = accumulator
         self._runs = []
         try:
-            stream = await self.model.stream(self._request_params())
+            stream = await self.model.stream(self._request_params(), self.config.read_timeout)
             async with stream:
                 async for event in stream:
                     self._on_event(accumulator, event)
         except StreamProtocolError as exc:
             raise ModelRequestError(f"The model's response stream was malformed: {exc}") from exc
-        except Exception as exc:
-            raise _as_model_error(exc) from exc
         self._account(accumulator.usage)
         stop_reason = accumulator.stop_reason or "end_turn"
         blocks = [done.block for done in accumulator.completed if _keep(done, stop_reason)]
@@ -133,10 +161,43 @@ class PromptTurn:
         conversation.append_assistant(self.messages, blocks)
         self._produced = self._produced or bool(blocks)
         self._awaiting = [block["id"] for block in blocks if block["type"] == "tool_use"]
+        self._start_deferred_tools()
         results = await self._tool_results()
         conversation.append_user(self.messages, results)
         self._awaiting = []
         return stop_reason
+
+    def _supersede(
+        self, streamed: dict[str, int], attempt: int, attempts: int, delay: float, reason: str
+    ) -> None:
+        """Forget a failed attempt: its tool calls are withdrawn, and the editor is told
+        which of the text it showed belongs to it, so the retry does not duplicate it."""
+        self._accumulator = None
+        tool_call_ids = []
+        for run in self._runs:
+            if run.task is not None:
+                run.task.cancel()
+            tool_call_ids.append(run.block["id"])
+            self.updates.tool_call_update(
+                run.block["id"],
+                status="failed",
+                content=[_text_content(SUPERSEDED_TOOL_TEXT)],
+            )
+        self._runs = []
+        self.updates.flush()
+        superseded = {kind: self.updates.streamed[kind] - count for kind, count in streamed.items()}
+        self.updates.send(
+            {
+                "sessionUpdate": "retry",
+                "attempt": attempt,
+                "maxAttempts": attempts,
+                "delayMs": round(delay * 1000),
+                "reason": reason,
+                "superseded": superseded,
+                "toolCallIds": tool_call_ids,
+            }
+        )
+        self.report(f"{reason}; retrying in {delay:.0f} s (attempt {attempt} of {attempts})")
 
     def _on_event(self, accumulator: MessageAccumulator, event: Any) -> None:
         kind = event.type
@@ -174,9 +235,21 @@ class PromptTurn:
         )
         kind = tool.kind_for(block["input"]) if tool else "other"
         self.updates.tool_call_update(block["id"], title=title, kind=kind, rawInput=block["input"])
-        previous = self._runs[-1].task if self._runs else None
-        task = asyncio.create_task(self._run_tool(block, done.input_error, previous))
-        self._runs.append(ToolRun(block, task))
+        run = ToolRun(block, done.input_error)
+        self._runs.append(run)
+        all_started = all(earlier.task is not None for earlier in self._runs[:-1])
+        if kind in EARLY_KINDS and done.input_error is None and all_started:
+            self._start(run)
+
+    def _start_deferred_tools(self) -> None:
+        for run in self._runs:
+            if run.task is None and run.block["id"] in self._awaiting:
+                self._start(run)
+
+    def _start(self, run: ToolRun) -> None:
+        started = [earlier.task for earlier in self._runs if earlier.task is not None]
+        previous = started[-1] if started else None
+        run.task = asyncio.create_task(self._run_tool(run.block, run.input_error, previous))
 
     async def _run_tool(
         self,
@@ -240,9 +313,13 @@ class PromptTurn:
         wanted = set(self._awaiting)
         results: list[dict[str, Any]] = []
         for run in self._runs:
-            if run.block["id"] not in wanted:
-                # Cut off by max_tokens: it was never complete, so it never ran.
-                run.task.cancel()
+            if run.block["id"] not in wanted or run.task is None:
+                # Cut off by max_tokens: it was never complete, so it never runs.
+                if run.task is not None:
+                    run.task.cancel()
+                self.updates.tool_call_update(
+                    run.block["id"], status="failed", content=[_text_content(CUT_OFF_TOOL_TEXT)]
+                )
                 continue
             outcome = await run.task
             results.append(
@@ -265,7 +342,8 @@ class PromptTurn:
         runs = {run.block["id"]: run.task for run in self._runs}
         results = [self._settled_result(tool_id, runs.get(tool_id)) for tool_id in awaiting]
         for task in runs.values():
-            task.cancel()
+            if task is not None:
+                task.cancel()
         self._runs, self._awaiting = [], []
         conversation.append_user(self.messages, results)
         if not self._produced:
@@ -339,6 +417,13 @@ def _text_content(text: str) -> dict[str, Any]:
 
 def _as_model_error(exc: Exception) -> Exception:
     import anthropic
+
+    if retry_policy.is_malformed_stream(exc):
+        return ModelRequestError(
+            f"The Messages API sent a malformed event stream ({exc}); the turn was stopped. "
+            "Try again; if it persists, check ANTHROPIC_BASE_URL and any proxy in between.",
+            {"type": "malformed_stream"},
+        )
 
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}

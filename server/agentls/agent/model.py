@@ -38,9 +38,8 @@ def price_per_token(model: str) -> tuple[float, float, float, float] | None:
 
 
 class ModelClient:
-    def __init__(self, max_retries: int = 2) -> None:
+    def __init__(self) -> None:
         self._client: AsyncAnthropic | None = None
-        self._max_retries = max_retries
 
     @staticmethod
     def check_credentials() -> None:
@@ -52,11 +51,17 @@ class ModelClient:
         if self._client is None:
             import anthropic
 
-            self._client = anthropic.AsyncAnthropic(max_retries=self._max_retries)
+            # The loop does every retry itself, mid-stream ones included, and tells the
+            # editor about each; SDK retries would be silent.
+            self._client = anthropic.AsyncAnthropic(max_retries=0)
         return self._client
 
-    async def stream(self, params: dict[str, Any]) -> Any:
-        return await self.client().messages.create(**params, stream=True)
+    async def stream(self, params: dict[str, Any], read_timeout: float) -> Any:
+        import httpx2
+
+        # A stream that goes quiet this long (the API pings every few seconds) is dead.
+        timeout = httpx2.Timeout(connect=15.0, read=read_timeout, write=30.0, pool=15.0)
+        return await self.client().messages.create(**params, stream=True, timeout=timeout)
 
     async def close(self) -> None:
         if self._client is not None:

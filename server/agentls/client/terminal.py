@@ -54,9 +54,14 @@ class TerminalRenderer:
             line.title = update.get("title", line.title)
             line.status = update.get("status", line.status)
             self._tool_line(update["toolCallId"], line)
-        elif kind == "agent_message_superseded":
+        elif kind == "retry":
             self._newline()
-            self._write(self._dim("[the model's connection failed; its reply restarts]") + "\n")
+            note = (
+                f"[{update.get('reason')}; retrying in {update.get('delayMs', 0) / 1000:.1f} s, "
+                f"attempt {update.get('attempt')} of {update.get('maxAttempts')}. "
+                "The interrupted reply above starts over.]"
+            )
+            self._write(self._dim(note) + "\n")
         self.out.flush()
 
     def finish(self, result: dict[str, Any]) -> None:
