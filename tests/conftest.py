@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,17 @@ async def start_agent(
 
 
 @pytest.fixture
-def sim_env(sim: Any) -> dict[str, str]:
-    return {"ANTHROPIC_BASE_URL": sim.base_url, "ANTHROPIC_API_KEY": "test-key"}
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def sim_env(sim: Any, state_dir: Path) -> dict[str, str]:
+    return {
+        "ANTHROPIC_BASE_URL": sim.base_url,
+        "ANTHROPIC_API_KEY": "test-key",
+        "AGENTLS_STATE_DIR": str(state_dir),
+    }
 
 
 @pytest.fixture
@@ -78,3 +88,5 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("ANTHROPIC_API_KEY", None)
     os.environ.pop("ANTHROPIC_AUTH_TOKEN", None)
     os.environ.pop("ANTHROPIC_BASE_URL", None)
+    # Saved sessions of servers under test never land in the developer's own state dir.
+    os.environ["AGENTLS_STATE_DIR"] = tempfile.mkdtemp(prefix="agentls-test-state-")

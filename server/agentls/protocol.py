@@ -19,6 +19,8 @@ from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCRe
 SESSION_NEW = "session/new"
 SESSION_PROMPT = "session/prompt"
 SESSION_CANCEL = "session/cancel"
+SESSION_LIST = "session/list"
+SESSION_LOAD = "session/load"
 SESSION_UPDATE = "session/update"
 SESSION_REQUEST_PERMISSION = "session/request_permission"
 UNDO_TURN = "agentls/undoTurn"
@@ -96,6 +98,26 @@ def parse_prompt(params: Any) -> PromptParams:
     if not content:
         raise invalid_params(SESSION_PROMPT, "`prompt` has no text: send at least one text block")
     return PromptParams(request.session_id, content, token)
+
+
+def parse_list(params: Any) -> Path | None:
+    data = _as_dict(SESSION_LIST, params if params is not None else {})
+    cwd = data.get("cwd")
+    if cwd is None:
+        return None
+    if not isinstance(cwd, str) or not Path(cwd).is_absolute():
+        raise invalid_params(SESSION_LIST, "`cwd` must be an absolute path")
+    return Path(cwd).resolve()
+
+
+def parse_load(params: Any, default_cwd: Path | None) -> tuple[str, Path | None]:
+    session_id = parse_session_id(SESSION_LOAD, params)
+    cwd = params.get("cwd")
+    if cwd is None:
+        return session_id, default_cwd
+    if not isinstance(cwd, str) or not Path(cwd).is_absolute():
+        raise invalid_params(SESSION_LOAD, "`cwd` must be an absolute path")
+    return session_id, Path(cwd).resolve()
 
 
 def parse_session_id(method: str, params: Any) -> str:

@@ -21,6 +21,7 @@ from agentls import __version__, protocol
 from agentls.agent.loop import ModelRequestError
 from agentls.agent.model import MissingApiKeyError, ModelClient
 from agentls.agent.session import SessionBusyError, Sessions, UnknownSessionError
+from agentls.agent.store import SessionStore
 from agentls.config import Config
 from agentls.editor_link import EditorLink
 from agentls.transport import PipeWriter, read_messages, stdin_stdout
@@ -33,6 +34,8 @@ SERVER_METHODS = [
     protocol.SESSION_NEW,
     protocol.SESSION_PROMPT,
     protocol.SESSION_CANCEL,
+    protocol.SESSION_LIST,
+    protocol.SESSION_LOAD,
     protocol.UNDO_TURN,
 ]
 
@@ -80,6 +83,7 @@ class AgentServer(LanguageServer):
             config=lambda: self.config,
             model=self.model,
             documents=self.editor,
+            store=SessionStore(),
             edit_target=self.edit_target,
             ask_permission=self.editor.ask_permission,
             congested=lambda: self.writer.congested,
@@ -199,6 +203,24 @@ def _setup_sessions(server: AgentServer) -> None:
         except (UnknownSessionError, SessionBusyError) as exc:
             raise protocol.SessionError(str(exc)) from None
         return report.to_wire()
+
+    @server.feature(protocol.SESSION_LIST)
+    def session_list(ls: AgentServer, params: Any) -> dict[str, Any]:
+        cwd = protocol.parse_list(params)
+        return {"sessions": ls.sessions.stored(cwd)}
+
+    @server.feature(protocol.SESSION_LOAD)
+    def session_load(ls: AgentServer, params: Any) -> dict[str, Any]:
+        session_id, cwd = protocol.parse_load(params, ls.workspace_root())
+        try:
+            session = ls.sessions.load(session_id, cwd)
+        except UnknownSessionError as exc:
+            raise protocol.SessionError(str(exc)) from None
+        if session.busy:
+            raise protocol.SessionError(str(SessionBusyError(session_id)))
+        for update in ls.sessions.history(session):
+            session.updates.send(update)
+        return {}
 
     @server.feature(protocol.SESSION_CANCEL)
     def session_cancel(ls: AgentServer, params: Any) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 Message = dict[str, Any]
@@ -78,3 +79,61 @@ def for_request(messages: list[Message]) -> list[Message]:
             new_content = [*content[:position], marked, *content[position + 1 :]]
             return [*messages[:-1], {"role": last["role"], "content": new_content}]
     return [*messages[:-1], {"role": last["role"], "content": content}]
+
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Conversation:
+    """A session's messages; every change is also handed to `record` (the session's
+    journal on disk), in a form `replay` turns back into the same messages."""
+
+    messages: list[Message] = field(default_factory=list)
+    record: Callable[[Record], None] | None = None
+
+    def checkpoint(self) -> Checkpoint:
+        return checkpoint(self.messages)
+
+    def rollback(self, point: Checkpoint) -> None:
+        rollback(self.messages, point)
+        self._record(
+            {
+                "type": "rollback",
+                "length": point.length,
+                "lastContentLength": point.last_content_length,
+            }
+        )
+
+    def append_user(self, blocks: list[Block]) -> None:
+        if blocks:
+            append_user(self.messages, blocks)
+            self._record({"type": "user", "content": blocks})
+
+    def append_assistant(self, blocks: list[Block]) -> None:
+        if blocks:
+            append_assistant(self.messages, blocks)
+            self._record({"type": "assistant", "content": blocks})
+
+    def for_request(self) -> list[Message]:
+        return for_request(self.messages)
+
+    def replay(self, record: Record) -> None:
+        kind = record.get("type")
+        if kind == "user":
+            append_user(self.messages, list(record["content"]))
+        elif kind == "assistant":
+            append_assistant(self.messages, list(record["content"]))
+        elif kind == "rollback":
+            rollback(self.messages, Checkpoint(record["length"], record["lastContentLength"]))
+
+    def repair(self, reason: str) -> None:
+        """After a crash mid-turn: answer any tool call left without a result."""
+        if not self.messages or self.messages[-1]["role"] != "assistant":
+            return
+        unanswered = [b["id"] for b in self.messages[-1]["content"] if b.get("type") == "tool_use"]
+        self.append_user([tool_result(tool_id, reason, is_error=True) for tool_id in unanswered])
+
+    def _record(self, record: Record) -> None:
+        if self.record is not None:
+            self.record(record)

@@ -1,7 +1,9 @@
 """One prompt's agent loop: stream a model response, run its tools, repeat.
 
-Tools start as soon as their input is complete, while the model may still be streaming
-later blocks, and run one after another in the order the model asked for them. Whatever
+Tools without side effects (read, search) start as soon as their input is complete, while
+the model may still be streaming later blocks; edits and commands wait for the complete
+reply, so a reply that fails mid-stream and is retried never runs them. All run one after
+another in the order the model asked for them. Whatever
 ends the turn (end of answer, limit, cancel, error), the stored conversation is left in a
 state the API accepts: every tool_use has its tool_result, no block is empty.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 from agentls.agent import conversation
 from agentls.agent import retry as retry_policy
+from agentls.agent.conversation import Conversation
 from agentls.agent.model import CONTEXT_WINDOW, ModelClient, price_per_token
 from agentls.agent.permissions import PermissionGate
 from agentls.agent.stream import CompletedBlock, MessageAccumulator, StreamProtocolError, Usage
@@ -68,7 +71,7 @@ class PromptTurn:
     def __init__(
         self,
         *,
-        messages: list[dict[str, Any]],
+        conversation: Conversation,
         config: Config,
         model: ModelClient,
         tools: Sequence[Tool],
@@ -79,7 +82,7 @@ class PromptTurn:
         permissions: PermissionGate | None = None,
     ) -> None:
         self.permissions = permissions
-        self.messages = messages
+        self.conversation = conversation
         self.config = config
         self.model = model
         self.tools = {tool.name: tool for tool in tools}
@@ -94,8 +97,8 @@ class PromptTurn:
         self._produced = False  # whether this prompt added anything from the model
 
     async def run(self, content: list[dict[str, Any]]) -> TurnResult:
-        start = conversation.checkpoint(self.messages)
-        conversation.append_user(self.messages, content)
+        start = self.conversation.checkpoint()
+        self.conversation.append_user(content)
         try:
             stop_reason = await self._loop()
         except asyncio.CancelledError:
@@ -158,12 +161,12 @@ class PromptTurn:
         stop_reason = accumulator.stop_reason or "end_turn"
         blocks = [done.block for done in accumulator.completed if _keep(done, stop_reason)]
         self._accumulator = None
-        conversation.append_assistant(self.messages, blocks)
+        self.conversation.append_assistant(blocks)
         self._produced = self._produced or bool(blocks)
         self._awaiting = [block["id"] for block in blocks if block["type"] == "tool_use"]
         self._start_deferred_tools()
         results = await self._tool_results()
-        conversation.append_user(self.messages, results)
+        self.conversation.append_user(results)
         self._awaiting = []
         return stop_reason
 
@@ -334,7 +337,7 @@ class PromptTurn:
         if accumulator is not None:
             self._account(accumulator.usage)
             blocks = accumulator.salvage()
-            conversation.append_assistant(self.messages, blocks)
+            self.conversation.append_assistant(blocks)
             self._produced = self._produced or bool(blocks)
             awaiting = [block["id"] for block in blocks if block["type"] == "tool_use"]
         else:
@@ -345,11 +348,11 @@ class PromptTurn:
             if task is not None:
                 task.cancel()
         self._runs, self._awaiting = [], []
-        conversation.append_user(self.messages, results)
+        self.conversation.append_user(results)
         if not self._produced:
             # Nothing came of this prompt: forget it, rather than leave an unanswered
             # question that the next prompt would be merged into.
-            conversation.rollback(self.messages, start)
+            self.conversation.rollback(start)
 
     def _settled_result(
         self, tool_id: str, task: asyncio.Task[ToolOutcome] | None
@@ -371,7 +374,7 @@ class PromptTurn:
             # The breakpoint on the system prompt caches tools and system, the stable prefix.
             "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
             "tools": [tool.definition() for tool in self.tools.values()],
-            "messages": conversation.for_request(self.messages),
+            "messages": self.conversation.for_request(),
         }
         if config.thinking is not None:
             params["thinking"] = config.thinking

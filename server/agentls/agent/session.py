@@ -9,16 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentls.agent.conversation import Conversation
 from agentls.agent.journal import EditHistory, UndoReport, undo
 from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
 from agentls.agent.permissions import Ask, PermissionGate
+from agentls.agent.replay import history_updates
+from agentls.agent.store import SessionStore
 from agentls.agent.updates import SessionUpdates
 from agentls.config import Config
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
 from agentls.workspace.documents import DocumentSource
 from agentls.workspace.edits import EditTarget
+
+INTERRUPTED_TOOL_TEXT = "Interrupted: the server stopped before this tool call finished."
 
 
 class UnknownSessionError(LookupError):
@@ -42,7 +47,7 @@ class Session:
     id: str
     cwd: Path
     updates: SessionUpdates
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    conversation: Conversation = field(default_factory=Conversation)
     totals: SessionTotals = field(default_factory=SessionTotals)
     turn: asyncio.Task[TurnResult] | None = None
     history: EditHistory = field(default_factory=EditHistory)
@@ -61,11 +66,13 @@ class Sessions:
         config: Callable[[], Config],
         model: ModelClient,
         documents: DocumentSource | None,
+        store: SessionStore,
         edit_target: Callable[[], EditTarget],
         ask_permission: Ask,
         congested: Callable[[], bool] = lambda: False,
     ) -> None:
         self._congested = congested
+        self._store = store
         self._edit_target = edit_target
         self._ask_permission = ask_permission
         self._send_update = send_update
@@ -77,8 +84,12 @@ class Sessions:
 
     def new(self, cwd: Path) -> Session:
         session_id = f"sess_{secrets.token_hex(12)}"
+        return self._add(session_id, cwd, Conversation())
+
+    def _add(self, session_id: str, cwd: Path, conversation: Conversation) -> Session:
         updates = SessionUpdates(session_id, self._send_update, self._congested)
-        session = Session(session_id, cwd, updates)
+        conversation.record = self._store.log_for(session_id, cwd).append
+        session = Session(session_id, cwd, updates, conversation)
         session.permissions = PermissionGate(self._ask_permission)
         self._sessions[session_id] = session
         return session
@@ -87,6 +98,36 @@ class Sessions:
         session = self._sessions.get(session_id)
         if session is None:
             raise UnknownSessionError(session_id)
+        return session
+
+    def history(self, session: Session) -> list[dict[str, Any]]:
+        tools = {tool.name: tool for tool in self._tools}
+
+        def describe(name: str, tool_input: dict[str, Any]) -> tuple[str, str]:
+            tool = tools.get(name)
+            if tool is None:
+                return name, "other"
+            return tool.title(tool_input, session.cwd), tool.kind_for(tool_input)
+
+        return history_updates(session.conversation.messages, describe)
+
+    def stored(self, cwd: Path | None) -> list[dict[str, Any]]:
+        return [stored.to_acp() for stored in self._store.list(cwd)]
+
+    def load(self, session_id: str, cwd: Path | None) -> Session:
+        """The session, from memory or from disk (after a restart, or a crash mid-turn)."""
+        session = self._sessions.get(session_id)
+        if session is not None:
+            return session
+        stored = self._store.load(session_id, cwd)
+        if stored is None:
+            raise UnknownSessionError(session_id)
+        conversation = Conversation()
+        for record in stored.records:
+            conversation.replay(record)
+        session = self._add(stored.session_id, stored.cwd, conversation)
+        # Answer what a crash left unanswered, so the next request is valid.
+        conversation.repair(INTERRUPTED_TOOL_TEXT)
         return session
 
     async def prompt(
@@ -104,7 +145,7 @@ class Sessions:
             command_timeout=config.command_timeout,
         )
         turn = PromptTurn(
-            messages=session.messages,
+            conversation=session.conversation,
             config=config,
             model=self._model,
             tools=self._tools,

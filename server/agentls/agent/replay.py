@@ -1,0 +1,63 @@
+"""A stored conversation as the `session/update` notifications that draw it, for
+`session/load`: a panel redraws a session it never saw stream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Describe = Callable[[str, dict[str, Any]], tuple[str, str]]  # tool name, input -> title, kind
+
+
+def history_updates(messages: list[dict[str, Any]], describe: Describe) -> list[dict[str, Any]]:
+    results = {
+        block["tool_use_id"]: block
+        for message in messages
+        if message["role"] == "user"
+        for block in message["content"]
+        if block.get("type") == "tool_result"
+    }
+    updates: list[dict[str, Any]] = []
+    for message in messages:
+        for block in message["content"]:
+            updates.extend(_block_updates(message["role"], block, results, describe))
+    return updates
+
+
+def _block_updates(
+    role: str, block: dict[str, Any], results: dict[str, dict[str, Any]], describe: Describe
+) -> list[dict[str, Any]]:
+    kind = block.get("type")
+    if kind == "text":
+        chunk = "user_message_chunk" if role == "user" else "agent_message_chunk"
+        return [{"sessionUpdate": chunk, "content": {"type": "text", "text": block["text"]}}]
+    if kind == "thinking":
+        text = block["thinking"]
+        return [{"sessionUpdate": "agent_thought_chunk", "content": {"type": "text", "text": text}}]
+    if kind == "tool_use":
+        result = results.get(block["id"])
+        status = "failed" if result is None or result.get("is_error") else "completed"
+        title, tool_kind = describe(block["name"], block["input"])
+        update: dict[str, Any] = {
+            "sessionUpdate": "tool_call",
+            "toolCallId": block["id"],
+            "title": title,
+            "kind": tool_kind,
+            "status": status,
+            "rawInput": block["input"],
+        }
+        if result is not None:
+            update["content"] = [
+                {"type": "content", "content": {"type": "text", "text": _text(result)}}
+            ]
+        return [update]
+    return []
+
+
+def _text(result: dict[str, Any]) -> str:
+    content = result.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return ""
