@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/agentls demo
 
-test: lint typecheck pytest
+test: lint typecheck pytest vscode-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check server tests
@@ -25,6 +25,26 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
+
+# The Neovim plugin alone (real headless Neovim 0.11); `make pytest` already includes it.
+.PHONY: nvim-test
+nvim-test: $(STAMP)
+	$(BIN)/pytest -q tests/editors/test_nvim.py
+
+# The VS Code extension: build, lint, type checks, the panel renderer in headless Chromium,
+# and the .vsix in a real VS Code (code-server) against the simulator. Installs Node 24,
+# code-server and Chromium on first use (cached in editors/vscode/.test-tools/).
+VSCODE := editors/vscode
+.PHONY: vscode-test vscode-deps
+$(VSCODE)/node_modules/.installed: $(VSCODE)/package.json $(VSCODE)/package-lock.json
+	cd $(VSCODE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+vscode-deps: $(VSCODE)/node_modules/.installed
+	$(VSCODE)/scripts/install-test-tools.sh
+
+vscode-test: $(STAMP) vscode-deps
+	AGENTLS_VSCODE_TESTS=1 $(BIN)/pytest -q tests/editors/test_vscode.py
 
 clean:
 	rm -rf $(VENV)

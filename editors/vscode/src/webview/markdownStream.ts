@@ -1,0 +1,128 @@
+// Incremental markdown for a streamed answer.
+//
+// Re-rendering the whole answer on every chunk is quadratic and freezes panels on long
+// answers. Here the source is split into a committed prefix, rendered once into its own
+// DOM node and never touched again, and an open tail, which is the only part re-parsed
+// and re-rendered, at most once per animation frame.
+//
+// A top-level block is committed once a later top-level block has started on a complete
+// line: text appended after that line cannot change it. (Setext headings and tables
+// re-interpret earlier lines, but only lines of the block that is still open.) The only
+// cross-block construct this gives up is a link reference definition placed after the
+// paragraphs that use it.
+
+import type MarkdownIt from 'markdown-it';
+
+export interface RenderStats {
+  /** Renders that did any DOM work. */
+  renders: number;
+  /** Characters of source re-rendered as the open tail, summed over renders. */
+  tailChars: number;
+  /** The longest open tail re-rendered at once: bounded by the last block, not the answer. */
+  maxTailChars: number;
+  /** Characters rendered into committed blocks (each character once). */
+  committedChars: number;
+  /** Milliseconds spent rendering, summed, and the worst single render. */
+  totalMs: number;
+  maxMs: number;
+}
+
+export const stats: RenderStats = { renders: 0, tailChars: 0, maxTailChars: 0, committedChars: 0, totalMs: 0, maxMs: 0 };
+
+export class StreamingMarkdown {
+  readonly element: HTMLElement;
+  private readonly live: HTMLElement;
+  private source = '';
+  private committed = 0;
+  private dirty = false;
+
+  constructor(
+    private readonly md: MarkdownIt,
+    className: string,
+  ) {
+    this.element = document.createElement('div');
+    this.element.className = `markdown ${className}`;
+    this.live = document.createElement('div');
+    this.live.className = 'md-live';
+    this.element.append(this.live);
+  }
+
+  get text(): string {
+    return this.source;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  append(text: string): void {
+    if (text) {
+      this.source += text;
+      this.dirty = true;
+    }
+  }
+
+  /** Brings the DOM up to date. `final`: the text is complete, commit all of it. */
+  render(final = false): void {
+    if (!this.dirty && !(final && this.committed < this.source.length)) {
+      return;
+    }
+    const started = performance.now();
+    this.dirty = false;
+    let tail = this.source.slice(this.committed);
+    const stable = final ? tail.length : this.stableLength(tail);
+    if (stable > 0) {
+      const block = document.createElement('div');
+      block.className = 'md-block';
+      block.innerHTML = this.md.render(tail.slice(0, stable));
+      this.element.insertBefore(block, this.live);
+      this.committed += stable;
+      stats.committedChars += stable;
+      tail = tail.slice(stable);
+    }
+    // Assigning the same HTML again would still rebuild the nodes, losing text selections.
+    const html = tail ? this.md.render(tail) : '';
+    if (this.live.innerHTML !== html) {
+      this.live.innerHTML = html;
+    }
+    stats.tailChars += tail.length;
+    stats.maxTailChars = Math.max(stats.maxTailChars, tail.length);
+    const elapsed = performance.now() - started;
+    stats.renders += 1;
+    stats.totalMs += elapsed;
+    stats.maxMs = Math.max(stats.maxMs, elapsed);
+  }
+
+  /** How many leading characters of `tail` form blocks that can no longer change. */
+  private stableLength(tail: string): number {
+    const lastNewline = tail.lastIndexOf('\n');
+    if (lastNewline < 0) {
+      return 0;
+    }
+    const complete = tail.slice(0, lastNewline + 1);
+    let lastStart = -1;
+    let blocks = 0;
+    for (const token of this.md.parse(complete, {})) {
+      if (token.level === 0 && token.nesting !== -1 && token.map !== null) {
+        blocks += 1;
+        lastStart = token.map[0];
+      }
+    }
+    if (blocks < 2) {
+      return 0;
+    }
+    return offsetOfLine(complete, lastStart);
+  }
+}
+
+function offsetOfLine(text: string, line: number): number {
+  let offset = 0;
+  for (let i = 0; i < line; i++) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) {
+      return text.length;
+    }
+    offset = next + 1;
+  }
+  return offset;
+}

