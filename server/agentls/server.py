@@ -78,6 +78,7 @@ class AgentServer(LanguageServer):
         self.editor = EditorLink(self)
         self.writer = PipeWriter()
         self.exit_requested = asyncio.Event()
+        self._warned_disk_edits = False
         self.sessions = Sessions(
             send_update=self._send_update,
             config=lambda: self.config,
@@ -92,8 +93,17 @@ class AgentServer(LanguageServer):
 
     def edit_target(self) -> EditTarget:
         """Edits go through the editor when it can apply them; otherwise atomically to disk."""
-        if self.config.edits == "editor" and self.editor.can_apply_edits():
-            return EditorEdits(self.editor, self.editor)
+        if self.config.edits == "editor":
+            if self.editor.can_apply_edits():
+                return EditorEdits(self.editor, self.editor)
+            if not self._warned_disk_edits:
+                self._warned_disk_edits = True
+                log.warning(
+                    "The editor does not advertise workspace.applyEdit with "
+                    "workspaceEdit.documentChanges, so edits are written to disk; buffers "
+                    "open in the editor show them only once reloaded. Advertise both to "
+                    "have edits applied in the editor (undoable there)."
+                )
         return DiskEdits(self.editor)
 
     def _send_update(self, params: dict[str, Any]) -> None:
