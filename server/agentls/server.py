@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -29,6 +30,8 @@ from agentls.workspace.editor import EditorEdits
 from agentls.workspace.edits import DiskEdits, EditTarget
 
 log = logging.getLogger(__name__)
+
+CONFIGURATION_WAIT = 5.0  # seconds a first prompt waits for the editor's settings
 
 SERVER_METHODS = [
     protocol.SESSION_NEW,
@@ -79,6 +82,9 @@ class AgentServer(LanguageServer):
         self.writer = PipeWriter()
         self.exit_requested = asyncio.Event()
         self._warned_disk_edits = False
+        # Set once `workspace/configuration` has answered (or cannot), so the first prompt
+        # runs with the user's settings, not the defaults.
+        self.configured = asyncio.Event()
         self.sessions = Sessions(
             send_update=self._send_update,
             config=lambda: self.config,
@@ -160,8 +166,11 @@ def _setup_lifecycle(server: AgentServer) -> None:
     async def initialized(ls: AgentServer, _params: types.InitializedParams) -> None:
         threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
         capabilities = ls.client_capabilities.workspace
-        if capabilities is not None and capabilities.configuration:
-            await _pull_configuration(ls)
+        try:
+            if capabilities is not None and capabilities.configuration:
+                await _pull_configuration(ls)
+        finally:
+            ls.configured.set()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def configuration_changed(
@@ -192,6 +201,8 @@ def _setup_sessions(server: AgentServer) -> None:
             session = ls.sessions.get(request.session_id)
         except UnknownSessionError as exc:
             raise protocol.SessionError(str(exc)) from None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ls.configured.wait(), CONFIGURATION_WAIT)
         progress = _Progress(ls, request.work_done_token, request.session_id)
         try:
             result = await ls.sessions.prompt(session, request.content, progress.report)
