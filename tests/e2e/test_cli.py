@@ -130,7 +130,8 @@ async def test_initialize_and_workspace_configuration(
         )
         assert result.server_info is not None and result.server_info.name == "agentls"
         assert result.server_info.version
-        assert result.capabilities.experimental["agentls"]["protocolVersion"] == 1
+        experimental: Any = result.capabilities.experimental
+        assert experimental["agentls"]["protocolVersion"] == 1
         sim.load([{"blocks": [{"type": "text", "text": "hi"}]}])
         session = await client.new_session()
         await client.prompt(session, "hello")

@@ -271,7 +271,8 @@ async def test_bad_requests_get_errors_and_the_server_keeps_serving(agent: Agent
     with pytest.raises(JsonRpcException) as unknown:
         await client.request("session/nonsense", {})
     assert unknown.value.code == -32601
-    for params in [None, [], {"prompt": []}, {"sessionId": 5, "prompt": "hi"}]:
+    bad_params: list[Any] = [None, [], {"prompt": []}, {"sessionId": 5, "prompt": "hi"}]
+    for params in bad_params:
         with pytest.raises(JsonRpcException) as bad:
             await client.request("session/prompt", params)
         assert bad.value.code == -32602, params

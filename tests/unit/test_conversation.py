@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from agentls.agent import conversation
 
 
 def test_user_content_joins_a_trailing_user_message_after_its_tool_results() -> None:
-    messages: list[dict] = [
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": [{"type": "text", "text": "q"}]},
         {
             "role": "assistant",
@@ -20,7 +22,7 @@ def test_user_content_joins_a_trailing_user_message_after_its_tool_results() -> 
 
 
 def test_rollback_restores_a_merged_message() -> None:
-    messages: list[dict] = [{"role": "user", "content": [{"type": "text", "text": "a"}]}]
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": "a"}]}]
     point = conversation.checkpoint(messages)
     conversation.append_user(messages, [{"type": "text", "text": "b"}])
     conversation.rollback(messages, point)
@@ -28,7 +30,7 @@ def test_rollback_restores_a_merged_message() -> None:
 
 
 def test_cache_breakpoint_marks_a_copy_and_skips_thinking() -> None:
-    messages: list[dict] = [
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": [{"type": "text", "text": "a"}]},
         {
             "role": "assistant",
