@@ -102,10 +102,12 @@ class AgentServer(LanguageServer):
         if self.config.edits == "editor":
             if self.editor.can_apply_edits():
                 return EditorEdits(self.editor, self.editor)
-            if not self._warned_disk_edits:
+            workspace = self.client_capabilities.workspace
+            if workspace is not None and workspace.apply_edit and not self._warned_disk_edits:
+                # It can apply edits, just not versioned ones: a likely misconfiguration.
                 self._warned_disk_edits = True
                 log.warning(
-                    "The editor does not advertise workspace.applyEdit with "
+                    "The editor advertises workspace.applyEdit but not "
                     "workspaceEdit.documentChanges, so edits are written to disk; buffers "
                     "open in the editor show them only once reloaded. Advertise both to "
                     "have edits applied in the editor (undoable there)."
