@@ -244,6 +244,7 @@ async def test_thinking_round_trip(agent: Agent, sim: Any) -> None:
             {
                 "blocks": [
                     {"type": "thinking", "thinking": "The user wants app.py; I should read it."},
+                    {"type": "redacted_thinking", "data": "opaque-encrypted-reasoning"},
                     {
                         "type": "tool_use",
                         "name": "str_replace_based_edit_tool",
@@ -261,7 +262,9 @@ async def test_thinking_round_trip(agent: Agent, sim: Any) -> None:
     )
     session = await agent.client.new_session()
     assert (await agent.client.prompt(session, "read app.py"))["stopReason"] == "end_turn"
-    assert accepted(sim) == [200, 200]  # the signature went back unchanged
+    assert accepted(sim) == [200, 200]  # signature and redacted data went back unchanged
+    sent_back = sim.requests[1]["body"]["messages"][1]["content"]
+    assert [block["type"] for block in sent_back] == ["thinking", "redacted_thinking", "tool_use"]
     assert "I should read it." in agent.text(session, kind="agent_thought_chunk")
     assert sim.requests[0]["body"]["thinking"] == {"type": "enabled", "budget_tokens": 2048}
 
