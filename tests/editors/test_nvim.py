@@ -409,3 +409,28 @@ def test_new_session_and_prompt_from_vim_ui_input(
     # The new session's conversation starts afresh: one user message, not three.
     assert len(sim.requests[1]["body"]["messages"]) == 1
     assert "_New session_" in run.data["panel"]
+
+
+RETRIED_ANSWER = "Réponse — é😀 ok,\nthe whole answer, streamed in full on the second attempt."
+
+
+def test_a_retried_request_replaces_the_failed_attempts_text(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    fault = {"kind": "sse_error", "after_deltas": 5, "error_type": "overloaded_error"}
+    sim.load([text_turn(RETRIED_ANSWER, chunk=3, fault=fault), text_turn(RETRIED_ANSWER)])
+    run = run_nvim("retry", workspace, sim, tmp_path, options={"retryInitialDelay": 0.05})
+    data = run.data
+    assert data["result"]["stopReason"] == "end_turn", run.explain()
+    (retry,) = data["retries"]
+    # 5 deltas of 3 characters (code points: the é and 😀 among them) went to the failed try.
+    assert retry["superseded"]["agent_message_chunk"] == 15
+    assert len(RETRIED_ANSWER[:15].encode()) > 15
+    note = "overloaded_error: Overloaded — retrying in "
+    assert f"## Agent\n\n_{note}" in data["panel_after_retry"], data["panel_after_retry"]
+    assert "Réponse" not in data["panel_after_retry"]
+    agent = data["panel"].split("## Agent\n\n", 1)[1]
+    assert agent.count("Réponse") == 1 and agent.count(note) == 1, run.explain()
+    assert f" s (attempt 2 of 5)_\n\n{RETRIED_ANSWER}\n\n_end_turn · tokens:" in agent, agent
+    assert data["end_is_buffer_end"]
+    assert [r["status"] for r in sim.requests] == [200, 200]

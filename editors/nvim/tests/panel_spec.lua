@@ -93,23 +93,187 @@ return {
     end,
   },
   {
-    'superseded text since the last tool call is dropped',
+    'a retry takes back exactly its characters of text, across lines and multibyte ones',
     function()
       local p = new()
       p:begin_turn('q')
-      p:message_chunk('kept')
-      p:tool_call({ toolCallId = 'a', title = 'T', status = 'completed' })
-      p:message_chunk('failed attempt\nspanning lines')
-      p:superseded()
+      p:message_chunk('kept é')
+      -- 12 code points, 20 bytes: counted in code points, as the server does.
+      p:message_chunk('€😀x\n\nline\n😀y')
+      p:retry({
+        sessionUpdate = 'retry',
+        attempt = 2,
+        maxAttempts = 5,
+        delayMs = 2000,
+        reason = 'overloaded_error: Overloaded',
+        superseded = { agent_message_chunk = 12, agent_thought_chunk = 0 },
+        toolCallIds = {},
+      })
       check_end(p)
-      p:message_chunk('second attempt')
-      h.ok(vim.endswith(h.text(p.buf), '- ● T — done\n\nsecond attempt'), h.text(p.buf))
-      h.ok(not h.text(p.buf):find('failed attempt', 1, true), 'the failed attempt is gone')
-      -- With nothing since the last tool call, superseded changes nothing.
-      local before = h.text(p.buf)
-      p:tool_call({ toolCallId = 'b', title = 'U', status = 'pending' })
-      p:superseded()
-      h.eq(h.text(p.buf), before .. '\n\n- ○ U — pending\n')
+      h.eq(
+        h.text(p.buf),
+        '## You\n\nq\n\n## Agent\n\nkept é\n\n'
+          .. '_overloaded_error: Overloaded — retrying in 2.0 s (attempt 2 of 5)_\n'
+      )
+      p:message_chunk('€😀x\n\nline\n😀y')
+      check_end(p)
+      h.ok(vim.endswith(h.text(p.buf), '(attempt 2 of 5)_\n\n€😀x\n\nline\n😀y'), h.text(p.buf))
+    end,
+  },
+  {
+    'a retry takes back text and thinking around tool lines, which stay and keep their marks',
+    function()
+      local p = new()
+      p:begin_turn('q')
+      p:tool_call({ toolCallId = 'old', title = 'Read a', status = 'completed' })
+      p:thought_chunk('plan\nmore')
+      p:message_chunk('Let me look.')
+      p:tool_call({ toolCallId = 'w', title = 'Read b', status = 'pending' })
+      p:message_chunk('after the tool é\nand')
+      p:tool_update({ toolCallId = 'w', status = 'failed' })
+      p:retry({
+        attempt = 2,
+        maxAttempts = 3,
+        delayMs = 50,
+        reason = 'api_error: Internal server error',
+        superseded = { agent_message_chunk = 12 + 20, agent_thought_chunk = 9 },
+        toolCallIds = { 'w' },
+      })
+      check_end(p)
+      h.eq(
+        h.text(p.buf),
+        '## You\n\nq\n\n## Agent\n\n- ● Read a — done\n- ✗ Read b — failed\n\n'
+          .. '_api_error: Internal server error — retrying in 0.1 s (attempt 2 of 3)_\n'
+      )
+      h.eq(#p.thoughts, 0, 'the withdrawn thinking has no fold left')
+      -- The tool lines are still found through their extmarks.
+      p:tool_update({ toolCallId = 'old', title = 'Read A' })
+      p:tool_update({ toolCallId = 'w', title = 'Read B' })
+      h.ok(h.text(p.buf):find('- ● Read A — done\n- ✗ Read B — failed\n', 1, true), h.text(p.buf))
+      -- The retry streams its own reply, folded as before.
+      p:thought_chunk('plan\nmore')
+      p:message_chunk('Let me look.')
+      p:tool_call({ toolCallId = 'x', title = 'Read c', status = 'completed' })
+      check_end(p)
+      h.ok(
+        vim.endswith(
+          h.text(p.buf),
+          '(attempt 2 of 3)_\n\n> _Thinking_\n> plan\n> more\n\nLet me look.\n\n- ● Read c — done\n'
+        ),
+        h.text(p.buf)
+      )
+      local lines = api.nvim_buf_get_lines(p.buf, 0, -1, false)
+      local header = assert(vim.iter(ipairs(lines)):find(function(_, l)
+        return l == '> _Thinking_'
+      end))
+      h.eq(p.thoughts, { { header - 1, header + 1 } })
+    end,
+  },
+  {
+    'a retry takes back part of the thinking, across its quoted lines; folds stay right',
+    function()
+      local p = new()
+      p:begin_turn('q')
+      p:thought_chunk('first\nthought')
+      p:message_chunk('answer')
+      p:tool_call({ toolCallId = 'a', title = 'T', status = 'completed' })
+      p:thought_chunk('ab\nc😀\n')
+      -- Take back 'b\nc😀\n' (5), leaving 'a' on the header's next line.
+      p:retry({ attempt = 2, maxAttempts = 5, delayMs = 0, reason = 'r', superseded = { agent_thought_chunk = 5 } })
+      check_end(p)
+      local note = '_r — retrying in 0.0 s (attempt 2 of 5)_\n'
+      h.ok(vim.endswith(h.text(p.buf), '- ● T — done\n\n> _Thinking_\n> a\n\n' .. note), h.text(p.buf))
+      local lines = api.nvim_buf_get_lines(p.buf, 0, -1, false)
+      local second = #lines - 5
+      h.eq(lines[second + 1], '> _Thinking_')
+      h.eq(p.thoughts[2], { second, second + 1 })
+      h.eq(p.thoughts[1][2] - p.thoughts[1][1], 2, 'the first thought keeps its fold')
+      api.nvim_win_call(p.win, function()
+        h.eq(panel_mod.foldexpr(second + 1), '>1')
+        h.eq(panel_mod.foldexpr(second + 2), '1')
+        h.eq(panel_mod.foldexpr(second + 3), '0')
+      end)
+    end,
+  },
+  {
+    'text that thinking interrupted goes on when the thinking is taken back',
+    function()
+      local p = new()
+      p:begin_turn('q')
+      p:message_chunk('Hello ')
+      p:thought_chunk('hmm')
+      p:_take_back('thought', 3)
+      p:_refold()
+      check_end(p)
+      p:message_chunk('world')
+      h.ok(vim.endswith(h.text(p.buf), '## Agent\n\nHello world'), h.text(p.buf))
+      h.eq(#p.thoughts, 0)
+    end,
+  },
+  {
+    'repeated retries each take back only their own attempt',
+    function()
+      local p = new()
+      p:begin_turn('q')
+      p:message_chunk('abc')
+      p:retry({ attempt = 2, maxAttempts = 3, delayMs = 0, reason = 'r', superseded = { agent_message_chunk = 3 } })
+      p:message_chunk('abcdef')
+      p:retry({ attempt = 3, maxAttempts = 3, delayMs = 0, reason = 'r', superseded = { agent_message_chunk = 6 } })
+      p:message_chunk('abcdefgh')
+      p:end_turn({ stopReason = 'end_turn', usage = {} })
+      check_end(p)
+      local text = h.text(p.buf)
+      h.ok(vim.endswith(text, '(attempt 3 of 3)_\n\nabcdefgh\n\n_end_turn · tokens: 0 in, 0 out, 0 total_\n'), text)
+      h.eq(select(2, text:gsub('abc', '')), 1, 'the answer once')
+      h.eq(select(2, text:gsub('retrying in', '')), 2, 'two notes')
+    end,
+  },
+  {
+    'taking text back reads only that text, never the whole buffer',
+    function()
+      local p = new()
+      p:begin_turn('q')
+      for i = 1, 300 do
+        p:message_chunk(('line %d with some more words to make it longer\n'):format(i))
+      end
+      p:tool_call({ toolCallId = 't', title = 'T', status = 'pending' })
+      -- The failed attempt begins at the end of a 5000-byte line, which is not read again.
+      p:message_chunk(('y'):rep(10) .. '\n' .. ('x'):rep(5000))
+      local failed = '€\nz😀\n' .. ('w'):rep(20)
+      p:message_chunk(failed)
+      local get_lines, set_lines, get_text = api.nvim_buf_get_lines, api.nvim_buf_set_lines, api.nvim_buf_get_text
+      local whole, read = 0, 0
+      api.nvim_buf_get_lines = function(buf, s, e, strict)
+        if e == -1 or e - s > 2 then
+          whole = whole + 1
+        end
+        local lines = get_lines(buf, s, e, strict)
+        for _, l in ipairs(lines) do
+          read = read + #l
+        end
+        return lines
+      end
+      api.nvim_buf_set_lines = function(...)
+        whole = whole + 1
+        return set_lines(...)
+      end
+      api.nvim_buf_get_text = function(...)
+        local lines = get_text(...)
+        for _, l in ipairs(lines) do
+          read = read + #l
+        end
+        return lines
+      end
+      local ok, err = pcall(function()
+        p:retry({ attempt = 2, maxAttempts = 5, delayMs = 0, reason = 'r', superseded = { agent_message_chunk = 25 } })
+      end)
+      api.nvim_buf_get_lines, api.nvim_buf_set_lines, api.nvim_buf_get_text = get_lines, set_lines, get_text
+      assert(ok, err)
+      h.eq(whole, 0, 'whole-buffer reads or writes')
+      h.ok(read <= 4 * 25 + 40, ('read %d bytes to take back 25 characters'):format(read))
+      check_end(p)
+      local kept = 'y\n' .. ('x'):rep(5000) .. '\n\n_r — retrying in 0.0 s (attempt 2 of 5)_\n'
+      h.ok(vim.endswith(h.text(p.buf), kept), 'kept the rest')
     end,
   },
   {

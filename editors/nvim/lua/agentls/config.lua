@@ -14,6 +14,8 @@ M.SERVER_KEYS = {
   'edits',
   'commandTimeout',
   'maxRetries',
+  'retryInitialDelay',
+  'readTimeout',
 }
 
 ---@class agentls.PanelOptions
@@ -35,6 +37,9 @@ M.SERVER_KEYS = {
 ---@field permissionMode? 'default'|'ask'|'acceptAll'|'readOnly'
 ---@field edits? 'editor'|'disk'
 ---@field commandTimeout? number
+---@field maxRetries? integer
+---@field retryInitialDelay? number
+---@field readTimeout? number
 
 ---@type agentls.Options
 M.defaults = {

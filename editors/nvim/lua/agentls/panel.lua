@@ -2,7 +2,9 @@
 ---
 ---Every write goes to the end of the buffer at a remembered (row, col), so appending a chunk
 ---costs O(chunk) however long the answer already is: nothing is ever re-rendered. Tool
----calls get one line each, found again through an extmark and rewritten in place.
+---calls get one line each, found again through an extmark and rewritten in place. The
+---turn's runs of answer and thinking text are tracked with extmarks too, so a `retry` can
+---take back the failed attempt's text at a cost in proportion to that text.
 
 local api = vim.api
 
@@ -30,6 +32,19 @@ M.STATUS = {
 ---@field detail string? first line of a failed call's error
 ---@field before_prompt string? the status to go back to when a permission prompt closes
 
+---A block of the current turn: a run of answer (`text`) or thinking (`thought`) text, or a
+---tool line. Positions are extmarks, so they stay right whatever is deleted before them.
+---@class agentls.Block
+---@field kind 'text'|'thought'|'tool'
+---@field head integer extmark where the block's own lines begin (after its separator)
+---@field from integer? extmark before the separator (blank line) the run began with
+---@field start integer? extmark where the run's text begins
+---@field stop integer? extmark where the run's text ends, once something else was written
+---@field chars integer? code points of text in the run (as the server counts them)
+---@field mode_before string? `mode` before the run began
+---@field fold integer[]? the thinking fold of a `thought` run
+---@field reopen agentls.Block? the text run this run interrupted, open again if it goes
+
 ---@class agentls.Panel
 ---@field buf integer
 ---@field win integer? the panel's window, if it has been shown
@@ -38,8 +53,8 @@ M.STATUS = {
 ---@field mode 'text'|'thought'|'tool'|'note'|nil what the last write was
 ---@field thoughts integer[][] 0-based inclusive {first, last} rows of each thinking fold
 ---@field tools table<string, agentls.ToolLine>
----@field segment integer extmark where text that a retry may supersede begins
----@field segment_mode string? `mode` when the segment began
+---@field blocks agentls.Block[] the current turn's runs and tool lines, in buffer order
+---@field run agentls.Block? the run text is being appended to, if any
 ---@field opts agentls.PanelOptions
 local Panel = {}
 Panel.__index = Panel
@@ -66,9 +81,9 @@ function M.new(opts, name)
     col = 0,
     thoughts = {},
     tools = {},
+    blocks = {},
     opts = vim.tbl_extend('force', { position = 'right', size = 80, follow = true }, opts or {}),
   }, Panel)
-  self.segment = api.nvim_buf_set_extmark(buf, ns, 0, 0, { right_gravity = false })
   by_buf[buf] = self
   api.nvim_create_autocmd('BufWipeout', {
     buffer = buf,
@@ -178,7 +193,8 @@ function Panel:blank_line()
     return
   end
   self:newline()
-  local prev = api.nvim_buf_get_lines(self.buf, self.row - 1, self.row, false)[1]
+  -- The first byte of the line before says whether it is empty, however long it is.
+  local prev = api.nvim_buf_get_text(self.buf, self.row - 1, 0, self.row - 1, 1, {})[1]
   if prev ~= '' then
     self:append('\n')
   end
@@ -189,15 +205,41 @@ function Panel:_close_thought()
     local fold = self.thoughts[#self.thoughts]
     -- The fold ends on the last line that has thought text in it.
     fold[2] = self.col > 0 and self.row or self.row - 1
+    self:_leave_run()
     self:newline()
     self.mode = 'note'
   end
 end
 
----Moves the supersede point to the current end: text before it is final.
-function Panel:_mark_segment()
-  self.segment_mode = self.mode
-  api.nvim_buf_set_extmark(self.buf, ns, self.row, self.col, { id = self.segment, right_gravity = false })
+---@param row integer?
+---@param col integer?
+---@return integer extmark id, at (row, col) or the end; text inserted there goes after it
+function Panel:_mark(row, col)
+  return api.nvim_buf_set_extmark(self.buf, ns, row or self.row, col or self.col, { right_gravity = false })
+end
+
+---@param mark integer
+---@return integer row, integer col
+function Panel:_pos(mark)
+  local pos = api.nvim_buf_get_extmark_by_id(self.buf, ns, mark, {})
+  return pos[1], pos[2]
+end
+
+---Ends the open run (if any): its text ends here.
+function Panel:_leave_run()
+  if self.run then
+    self.run.stop = self:_mark()
+    self.run = nil
+  end
+end
+
+---@param block agentls.Block
+function Panel:_forget(block)
+  for _, key in ipairs({ 'from', 'head', 'start', 'stop' }) do
+    if block[key] and not (block.kind == 'tool' and key == 'head') then
+      api.nvim_buf_del_extmark(self.buf, ns, block[key])
+    end
+  end
 end
 
 ---Starts a turn: the user's prompt, and what context went with it.
@@ -205,6 +247,11 @@ end
 ---@param context string? e.g. "selection of src/app.py, lines 3-5"
 function Panel:begin_turn(prompt, context)
   self:_close_thought()
+  self:_leave_run()
+  for _, block in ipairs(self.blocks) do
+    self:_forget(block)
+  end
+  self.blocks = {}
   self:blank_line()
   self:append('## You\n\n' .. prompt .. '\n')
   if context then
@@ -212,28 +259,67 @@ function Panel:begin_turn(prompt, context)
   end
   self:append('\n## Agent\n\n')
   self.mode = nil
-  self:_mark_segment()
+end
+
+---Code points in `text`, as the server counts characters (Python `len`): O(#text).
+---@param text string
+---@return integer
+local function code_points(text)
+  local _, n = text:gsub('[^\128-\191]', '')
+  return n
 end
 
 ---@param text string
 function Panel:message_chunk(text)
-  self:_close_thought()
-  if self.mode ~= 'text' and self.mode ~= nil then
-    self:blank_line()
+  if text == '' or not self:valid() then
+    return
   end
-  self.mode = 'text'
+  if self.mode ~= 'text' or not self.run then
+    self:_close_thought()
+    self:_leave_run()
+    local mode_before = self.mode
+    local from = self:_mark()
+    if mode_before ~= nil then
+      self:blank_line()
+    end
+    local start = self:_mark()
+    self.run = { kind = 'text', from = from, head = start, start = start, chars = 0, mode_before = mode_before }
+    self.blocks[#self.blocks + 1] = self.run
+    self.mode = 'text'
+  end
+  self.run.chars = self.run.chars + code_points(text)
   self:append(text)
 end
 
 ---Thinking goes in a blockquote folded under a header line; see `foldexpr`.
 ---@param text string
 function Panel:thought_chunk(text)
-  if self.mode ~= 'thought' then
+  if text == '' or not self:valid() then
+    return
+  end
+  if self.mode ~= 'thought' or not self.run then
+    local mode_before, interrupted = self.mode, self.run
+    self:_leave_run()
+    local from = self:_mark()
     self:blank_line()
+    local head = self:_mark()
     self:append('> _Thinking_\n> ')
-    self.thoughts[#self.thoughts + 1] = { self.row - 1, math.huge }
+    local fold = { self.row - 1, math.huge }
+    self.thoughts[#self.thoughts + 1] = fold
+    self.run = {
+      kind = 'thought',
+      from = from,
+      head = head,
+      start = self:_mark(),
+      chars = 0,
+      mode_before = mode_before,
+      fold = fold,
+      reopen = interrupted,
+    }
+    self.blocks[#self.blocks + 1] = self.run
     self.mode = 'thought'
   end
+  self.run.chars = self.run.chars + code_points(text)
   self:append((text:gsub('\n', '\n> ')))
 end
 
@@ -285,10 +371,14 @@ end
 ---@param update table
 function Panel:tool_call(update)
   local id = update.toolCallId
+  if not self:valid() then
+    return
+  end
   if self.tools[id] then
     return self:tool_update(update)
   end
   self:_close_thought()
+  self:_leave_run()
   if self.mode == 'text' then
     self:blank_line()
   else
@@ -301,11 +391,10 @@ function Panel:tool_call(update)
     mark = api.nvim_buf_set_extmark(self.buf, ns, row, 0, { right_gravity = false }),
   }
   self.tools[id] = tool
+  self.blocks[#self.blocks + 1] = { kind = 'tool', head = tool.mark }
   self.col = self:_render_tool(tool, row)
   self:append('\n')
   self.mode = 'tool'
-  -- A retry re-streams only what came after the last tool call (docs/protocol.md, Retries).
-  self:_mark_segment()
 end
 
 ---A `tool_call_update`: rewrites the call's line in place; nothing else moves.
@@ -348,31 +437,188 @@ function Panel:tool_awaiting(tool_call_id, waiting)
   end
 end
 
----`agent_message_superseded`: drops the text of a failed attempt, which is streamed again.
-function Panel:superseded()
-  local pos = api.nvim_buf_get_extmark_by_id(self.buf, ns, self.segment, {})
-  local row, col = pos[1], pos[2]
-  if not row or (row == self.row and col == self.col) then
+---Deletes a range of the buffer and keeps the remembered end right: O(deleted text).
+---@param r1 integer
+---@param c1 integer
+---@param r2 integer
+---@param c2 integer
+function Panel:_delete(r1, c1, r2, c2)
+  if r1 == r2 and c1 == c2 then
     return
   end
   local bo = vim.bo[self.buf]
   bo.modifiable = true
-  api.nvim_buf_set_text(self.buf, row, col, self.row, self.col, { '' })
+  api.nvim_buf_set_text(self.buf, r1, c1, r2, c2, { '' })
   bo.modifiable = false
-  self.row, self.col = row, col
-  while #self.thoughts > 0 and self.thoughts[#self.thoughts][1] >= row do
-    table.remove(self.thoughts)
+  if r2 == self.row then
+    self.col = c1 + (self.col - c2)
   end
-  self.mode = self.segment_mode
+  self.row = self.row - (r2 - r1)
+end
+
+local function is_continuation(byte)
+  return byte >= 0x80 and byte < 0xC0
+end
+
+---The position `n` code points of a run's text before (row, col), which is in the run.
+---Reads only the text it steps over (at most 4 bytes a code point) and, for each line
+---break, the length of the line before it. A thinking line starts with `> `, which is
+---not thought text, and its line break is one character of it.
+---@param run agentls.Block
+---@param row integer
+---@param col integer
+---@param n integer at most the run's characters before (row, col)
+---@return integer row, integer col
+function Panel:_back(run, row, col, n)
+  local start_row, start_col = self:_pos(run.start)
+  local indent = run.kind == 'thought' and 2 or 0
+  while n > 0 do
+    local floor = row == start_row and start_col or indent
+    if col > floor then
+      local from = math.max(floor, col - 4 * n)
+      local bytes = api.nvim_buf_get_text(self.buf, row, from, row, col, {})[1]
+      local i = #bytes
+      while i >= 1 and n > 0 do
+        while i > 1 and is_continuation(bytes:byte(i)) do
+          i = i - 1
+        end
+        i = i - 1
+        n = n - 1
+      end
+      col = from + i
+    elseif row > start_row then
+      row = row - 1
+      col = api.nvim_buf_get_offset(self.buf, row + 1) - api.nvim_buf_get_offset(self.buf, row) - 1
+      n = n - 1
+    else
+      break
+    end
+  end
+  return row, col
+end
+
+---Where a run's text ends: its stop mark, or the end of the buffer while it is open.
+---@param run agentls.Block
+---@return integer row, integer col
+function Panel:_run_end(run)
+  if run.stop then
+    return self:_pos(run.stop)
+  end
+  return self.row, self.col
+end
+
+---Removes the last `n` characters of `kind` text of the current turn, newest run first.
+---A run left empty goes with its header and the blank line it began with.
+---@param kind 'text'|'thought'
+---@param n integer
+function Panel:_take_back(kind, n)
+  local i = #self.blocks
+  while n > 0 and i >= 1 do
+    local run = self.blocks[i]
+    if run.kind == kind then
+      local end_row, end_col = self:_run_end(run)
+      if n < run.chars then
+        local row, col = self:_back(run, end_row, end_col, n)
+        self:_delete(row, col, end_row, end_col)
+        run.chars = run.chars - n
+        n = 0
+      else
+        n = n - run.chars
+        local next_block = self.blocks[i + 1]
+        if next_block then
+          -- Keep the separator the next block needs after what now precedes it: a tool
+          -- line follows text after a blank line, anything else after a newline.
+          local cut = (next_block.kind == 'tool' and run.mode_before ~= 'text') and run.from or run.head
+          local r1, c1 = self:_pos(cut)
+          local r2, c2 = self:_pos(next_block.head)
+          self:_delete(r1, c1, r2, c2)
+        else
+          local r1, c1 = self:_pos(run.from)
+          self:_delete(r1, c1, self.row, self.col)
+          self.mode = run.mode_before
+          self.run = nil
+          local before = self.blocks[i - 1]
+          if self.mode == 'text' then
+            if before and before == run.reopen and before.stop then
+              -- The text this thinking interrupted ends here again: it goes on.
+              api.nvim_buf_del_extmark(self.buf, ns, before.stop)
+              before.stop = nil
+              self.run = before
+            else
+              self.mode = 'note'
+            end
+          end
+        end
+        if run.fold then
+          for f = #self.thoughts, 1, -1 do
+            if self.thoughts[f] == run.fold then
+              table.remove(self.thoughts, f)
+              break
+            end
+          end
+        end
+        self:_forget(run)
+        table.remove(self.blocks, i)
+      end
+    end
+    i = i - 1
+  end
+end
+
+---Puts the thinking folds of the current turn back on their rows after a deletion.
+function Panel:_refold()
+  for _, block in ipairs(self.blocks) do
+    if block.fold then
+      block.fold[1] = self:_pos(block.head)
+      if block == self.run then
+        block.fold[2] = math.huge
+      else
+        local row, col = self:_pos(block.stop)
+        block.fold[2] = col > 0 and row or row - 1
+      end
+    end
+  end
+end
+
+---`retry`: a model request failed and is tried again. The text its failed attempt streamed
+---(the last `superseded[kind]` characters of each kind) is taken back, since the retry
+---streams its own reply, and a note says why and when. Withdrawn tool calls stay, marked
+---failed by their own final `tool_call_update`.
+---@param update table
+function Panel:retry(update)
+  if not self:valid() then
+    return
+  end
+  local follow = self:_following()
+  local superseded = type(update.superseded) == 'table' and update.superseded or {}
+  local text = math.floor(tonumber(superseded.agent_message_chunk) or 0)
+  local thought = math.floor(tonumber(superseded.agent_thought_chunk) or 0)
+  if text > 0 or thought > 0 then
+    self:_take_back('text', text)
+    self:_take_back('thought', thought)
+    self:_refold()
+  end
+  if follow then
+    api.nvim_win_set_cursor(self.win, { self.row + 1, self.col })
+  end
+  local reason = type(update.reason) == 'string' and update.reason or 'the model request failed'
+  self:note(
+    ('%s — retrying in %.1f s (attempt %s of %s)'):format(
+      reason:gsub('\n', ' '),
+      (tonumber(update.delayMs) or 0) / 1000,
+      tostring(update.attempt or '?'),
+      tostring(update.maxAttempts or '?')
+    )
+  )
 end
 
 ---@param text string shown on a line of its own, in italics
 function Panel:note(text)
   self:_close_thought()
+  self:_leave_run()
   self:blank_line()
   self:append('_' .. text .. '_\n')
   self.mode = 'note'
-  self:_mark_segment()
 end
 
 ---@param n number?

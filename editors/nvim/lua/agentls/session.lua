@@ -260,8 +260,8 @@ function M.on_update(_, params, ctx)
     panel:tool_update(update)
   elseif kind == 'usage_update' then
     state.cost = update.cost
-  elseif kind == 'agent_message_superseded' then
-    panel:superseded()
+  elseif kind == 'retry' then
+    panel:retry(update)
   end
 end
 
