@@ -180,7 +180,11 @@ export class AgentPanel implements vscode.WebviewViewProvider, AgentView, vscode
   }
 }
 
-/** Appends to the replay history, joining consecutive text chunks so it stays compact. */
+/**
+ * Appends to the replay history, joining consecutive text chunks so it stays compact. A
+ * `retry` keeps its place between the chunks (it drops text streamed before it, not after),
+ * as it does in the live queue: events go to the webview in order, batches included.
+ */
 function remember(history: HostEvent[], event: HostEvent): void {
   const last = history[history.length - 1];
   if (

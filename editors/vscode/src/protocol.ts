@@ -155,8 +155,23 @@ export interface UsageUpdate {
   };
 }
 
-export interface MessageSuperseded {
-  sessionUpdate: 'agent_message_superseded';
+/** The kinds of streamed text a `retry` can supersede. */
+export type StreamedTextKind = 'agent_message_chunk' | 'agent_thought_chunk';
+
+/**
+ * agentls extension: a model request failed and is retried. The last `superseded[kind]`
+ * characters (Unicode code points, as Python counts them) of that kind streamed in this
+ * session belong to the failed attempt and are dropped; the retry streams its own reply.
+ * The tool calls in `toolCallIds` were withdrawn (each also got a final `failed` update).
+ */
+export interface Retry {
+  sessionUpdate: 'retry';
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  reason: string;
+  superseded: Partial<Record<StreamedTextKind, number>>;
+  toolCallIds?: string[];
 }
 
 export interface OtherUpdate {
@@ -168,7 +183,7 @@ export type SessionUpdate =
   | ToolCall
   | ToolCallUpdate
   | UsageUpdate
-  | MessageSuperseded
+  | Retry
   | OtherUpdate;
 
 export interface SessionNotification {

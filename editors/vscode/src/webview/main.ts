@@ -170,17 +170,34 @@ function isEmptyObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
 }
 
+/** A run of streamed text in a turn's body: an answer segment or a thought. */
+interface TextPart {
+  kind: P.StreamedTextKind;
+  md: StreamingMarkdown;
+  /** What sits in the turn's body: the segment itself, or the thought's `<details>`. */
+  node: HTMLElement;
+  summary?: HTMLElement;
+}
+
+function retryNote(update: P.Retry): string {
+  const wait = `etrying in ${(update.delayMs / 1000).toFixed(1)} s (attempt ${update.attempt} of ${update.maxAttempts})`;
+  return update.reason ? `${update.reason} — r${wait}` : `R${wait}`;
+}
+
 /** One turn in the transcript. */
 class Turn {
   readonly element = el('section', 'turn');
   private readonly body = el('div', 'turn-body');
-  private segment: StreamingMarkdown | undefined;
-  private thought: { md: StreamingMarkdown; details: HTMLDetailsElement; summary: HTMLElement } | undefined;
-  /** Message segments since the last tool call: what `agent_message_superseded` drops. */
-  private sinceTool: StreamingMarkdown[] = [];
+  /** The answer segment or thought that is streaming, if any: at most one is open. */
+  private segment: TextPart | undefined;
+  private thought: TextPart | undefined;
+  /** Every text part of the turn, in order: what a `retry` drops text from. */
+  private readonly parts: TextPart[] = [];
   private readonly tools = new Map<string, ToolCard>();
   private readonly dirty = new Set<StreamingMarkdown>();
   private usage: P.UsageUpdate | undefined;
+  /** The transient "retrying" note, until the retry streams something. */
+  private note: HTMLElement | undefined;
   ended = false;
 
   constructor(prompt: string, context?: string) {
@@ -198,20 +215,23 @@ class Turn {
         if (!('text' in update.content)) {
           return;
         }
+        this.clearNote();
         this.closeThought();
         if (this.segment === undefined) {
-          this.segment = new StreamingMarkdown(md, 'answer');
-          this.sinceTool.push(this.segment);
-          this.body.append(this.segment.element);
+          const segment = new StreamingMarkdown(md, 'answer');
+          this.segment = { kind: 'agent_message_chunk', md: segment, node: segment.element };
+          this.parts.push(this.segment);
+          this.body.append(segment.element);
         }
-        this.segment.append(update.content.text);
-        this.dirty.add(this.segment);
+        this.segment.md.append(update.content.text);
+        this.dirty.add(this.segment.md);
         break;
       }
       case 'agent_thought_chunk': {
         if (!('text' in update.content)) {
           return;
         }
+        this.clearNote();
         this.closeSegment();
         if (this.thought === undefined) {
           const details = el('details', 'thought');
@@ -219,7 +239,8 @@ class Turn {
           const thoughtMd = new StreamingMarkdown(md, 'thought-text');
           details.append(summary, thoughtMd.element);
           this.body.append(details);
-          this.thought = { md: thoughtMd, details, summary };
+          this.thought = { kind: 'agent_thought_chunk', md: thoughtMd, node: details, summary };
+          this.parts.push(this.thought);
         }
         this.thought.md.append(update.content.text);
         this.dirty.add(this.thought.md);
@@ -229,25 +250,19 @@ class Turn {
       case 'tool_call_update': {
         let card = this.tools.get(update.toolCallId);
         if (card === undefined) {
+          this.clearNote();
           this.closeSegment();
           this.closeThought();
           card = new ToolCard(update.toolCallId);
           this.tools.set(update.toolCallId, card);
           this.body.append(card.element);
-          this.sinceTool = [];
         }
         card.apply(update);
         break;
       }
-      case 'agent_message_superseded': {
-        for (const segment of this.sinceTool) {
-          segment.element.remove();
-          this.dirty.delete(segment);
-        }
-        this.sinceTool = [];
-        this.segment = undefined;
+      case 'retry':
+        this.retry(update);
         break;
-      }
       case 'usage_update':
         this.usage = update;
         break;
@@ -256,10 +271,73 @@ class Turn {
     }
   }
 
+  /** Takes back what the failed attempt showed; the retry streams its own reply after it. */
+  private retry(update: P.Retry): void {
+    this.clearNote();
+    // Withdrawn tool calls leave the transcript. Their cards stay in the map, detached, so
+    // that a late update of one does not bring it back.
+    for (const id of update.toolCallIds ?? []) {
+      this.tools.get(id)?.element.remove();
+    }
+    const touched = new Set<TextPart>();
+    for (const kind of ['agent_message_chunk', 'agent_thought_chunk'] as const) {
+      let count = update.superseded[kind] ?? 0;
+      for (let i = this.parts.length - 1; i >= 0 && count > 0; i--) {
+        const part = this.parts[i];
+        if (part?.kind !== kind) {
+          continue;
+        }
+        count = part.md.dropTail(count);
+        if (part.md.text === '') {
+          part.node.remove();
+          this.dirty.delete(part.md);
+          this.parts.splice(i, 1);
+          touched.delete(part);
+        } else {
+          this.dirty.add(part.md);
+          touched.add(part);
+        }
+      }
+    }
+    // Whatever text now ends the turn is open again: the retry's text continues it.
+    const open = this.segment ?? this.thought;
+    if (open !== undefined && this.parts.includes(open)) {
+      touched.add(open);
+    }
+    this.segment = undefined;
+    this.thought = undefined;
+    const last = this.parts.at(-1);
+    if (last?.node === this.body.lastElementChild) {
+      last.md.reopen();
+      this.dirty.add(last.md);
+      touched.delete(last);
+      if (last.kind === 'agent_message_chunk') {
+        this.segment = last;
+      } else {
+        this.thought = last;
+        if (last.summary !== undefined) {
+          last.summary.textContent = 'Thinking…';
+        }
+      }
+    }
+    // Text cut short in a part that stays closed is complete again.
+    for (const part of touched) {
+      part.md.render(true);
+      this.dirty.delete(part.md);
+    }
+    this.note = el('div', 'retry-note', retryNote(update));
+    this.body.append(this.note);
+  }
+
+  private clearNote(): void {
+    this.note?.remove();
+    this.note = undefined;
+  }
+
   private closeSegment(): void {
     if (this.segment !== undefined) {
-      this.segment.render(true);
-      this.dirty.delete(this.segment);
+      this.segment.md.render(true);
+      this.dirty.delete(this.segment.md);
       this.segment = undefined;
     }
   }
@@ -268,7 +346,9 @@ class Turn {
     if (this.thought !== undefined) {
       this.thought.md.render(true);
       this.dirty.delete(this.thought.md);
-      this.thought.summary.textContent = 'Thought';
+      if (this.thought.summary !== undefined) {
+        this.thought.summary.textContent = 'Thought';
+      }
       this.thought = undefined;
     }
   }
@@ -281,6 +361,7 @@ class Turn {
   }
 
   end(footer: HTMLElement): void {
+    this.clearNote();
     this.closeSegment();
     this.closeThought();
     this.ended = true;

@@ -10,6 +10,10 @@
 // re-interpret earlier lines, but only lines of the block that is still open.) The only
 // cross-block construct this gives up is a link reference definition placed after the
 // paragraphs that use it.
+//
+// A retry can take text back (`dropTail`): committed blocks that lie wholly or partly in the
+// dropped text leave the DOM, and so does the last block kept (its commit relied on text
+// that may be gone); their remaining text joins the open tail. Blocks before them stay.
 
 import type MarkdownIt from 'markdown-it';
 
@@ -29,11 +33,38 @@ export interface RenderStats {
 
 export const stats: RenderStats = { renders: 0, tailChars: 0, maxTailChars: 0, committedChars: 0, totalMs: 0, maxMs: 0 };
 
+interface Block {
+  node: HTMLElement;
+  /** The block's source range, in UTF-16 units. */
+  start: number;
+  end: number;
+  /** Committed because the text was complete, not because a later block had started. */
+  final: boolean;
+}
+
+/**
+ * Where to cut `text` to drop its last `count` code points (what the server counts, as
+ * Python's str length), and how many of them it was short of.
+ */
+export function cutCodePoints(text: string, count: number): { offset: number; missing: number } {
+  let offset = text.length;
+  let missing = Math.max(0, Math.floor(count));
+  while (missing > 0 && offset > 0) {
+    const last = text.charCodeAt(offset - 1);
+    const pair =
+      last >= 0xdc00 && last <= 0xdfff && offset >= 2 && text.charCodeAt(offset - 2) >= 0xd800 && text.charCodeAt(offset - 2) <= 0xdbff;
+    offset -= pair ? 2 : 1;
+    missing -= 1;
+  }
+  return { offset, missing };
+}
+
 export class StreamingMarkdown {
   readonly element: HTMLElement;
   private readonly live: HTMLElement;
   private source = '';
   private committed = 0;
+  private readonly blocks: Block[] = [];
   private dirty = false;
 
   constructor(
@@ -62,6 +93,43 @@ export class StreamingMarkdown {
     }
   }
 
+  /**
+   * Drops the last `count` code points of the text; returns how many of them this text was
+   * short of (to be dropped from the text before it). The DOM follows at the next render.
+   */
+  dropTail(count: number): number {
+    const { offset, missing } = cutCodePoints(this.source, count);
+    if (offset === this.source.length) {
+      return missing;
+    }
+    this.source = this.source.slice(0, offset);
+    // Blocks reaching into the dropped text go, and so does the last block kept.
+    let last = this.blocks.at(-1);
+    while (last !== undefined && last.end > offset) {
+      this.blocks.pop();
+      last.node.remove();
+      last = this.blocks.at(-1);
+    }
+    this.uncommitLast(true);
+    this.dirty = true;
+    return missing;
+  }
+
+  /** The text will go on after a final render: its last block is open again. */
+  reopen(): void {
+    this.uncommitLast(false);
+  }
+
+  private uncommitLast(always: boolean): void {
+    const last = this.blocks.at(-1);
+    if (last !== undefined && (always || last.final)) {
+      this.blocks.pop();
+      last.node.remove();
+      this.dirty = true;
+    }
+    this.committed = this.blocks.at(-1)?.end ?? 0;
+  }
+
   /** Brings the DOM up to date. `final`: the text is complete, commit all of it. */
   render(final = false): void {
     if (!this.dirty && !(final && this.committed < this.source.length)) {
@@ -76,6 +144,7 @@ export class StreamingMarkdown {
       block.className = 'md-block';
       block.innerHTML = this.md.render(tail.slice(0, stable));
       this.element.insertBefore(block, this.live);
+      this.blocks.push({ node: block, start: this.committed, end: this.committed + stable, final });
       this.committed += stable;
       stats.committedChars += stable;
       tail = tail.slice(stable);
