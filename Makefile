@@ -17,8 +17,8 @@ demo: $(STAMP)
 test: lint typecheck pytest vscode-test
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -48,3 +48,15 @@ vscode-test: $(STAMP) vscode-deps
 
 clean:
 	rm -rf $(VENV)
+
+# Performance figures (docs/performance.md), side by side with their baselines in one run;
+# not part of `make test`. Takes about 5-10 minutes; `bench/run.py --quick` is faster.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# Full-size load (32 sessions x 5,000 deltas, loopback): prints time, deltas/s, cancel
+# latency under load and server RSS; not part of `make test` (which runs a small size).
+.PHONY: load
+load: $(STAMP)
+	AGENTLS_LOAD=full $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_load.py

@@ -22,7 +22,7 @@ from agentls import __version__, protocol
 from agentls.agent.loop import ModelRequestError
 from agentls.agent.model import MissingApiKeyError, ModelClient
 from agentls.agent.session import SessionBusyError, Sessions, UnknownSessionError
-from agentls.agent.store import SessionStore
+from agentls.agent.store import SessionStore, wait_for_syncs
 from agentls.config import Config
 from agentls.editor_link import EditorLink
 from agentls.transport import PipeWriter, read_messages, stdin_stdout
@@ -82,6 +82,7 @@ class AgentServer(LanguageServer):
         self.writer = PipeWriter()
         self.exit_requested = asyncio.Event()
         self._warned_disk_edits = False
+        self._imports_warmed = False
         # Set once `workspace/configuration` has answered (or cannot), so the first prompt
         # runs with the user's settings, not the defaults.
         self.configured = asyncio.Event()
@@ -113,6 +114,13 @@ class AgentServer(LanguageServer):
                     "have edits applied in the editor (undoable there)."
                 )
         return DiskEdits(self.editor)
+
+    def warm_imports(self) -> None:
+        """Load what a prompt needs (the SDK, the ACP schema) in the background, once a
+        session exists: a server that is started but never prompted stays small."""
+        if not self._imports_warmed:
+            self._imports_warmed = True
+            threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
 
     def _send_update(self, params: dict[str, Any]) -> None:
         self.protocol.notify_raw(protocol.SESSION_UPDATE, params)  # type: ignore[attr-defined]
@@ -166,7 +174,6 @@ def build_server() -> AgentServer:
 def _setup_lifecycle(server: AgentServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AgentServer, _params: types.InitializedParams) -> None:
-        threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
         capabilities = ls.client_capabilities.workspace
         try:
             if capabilities is not None and capabilities.configuration:
@@ -194,6 +201,7 @@ def _setup_sessions(server: AgentServer) -> None:
     @server.feature(protocol.SESSION_NEW)
     def session_new(ls: AgentServer, params: Any) -> dict[str, Any]:
         cwd = protocol.parse_new_session(params, ls.workspace_root())
+        ls.warm_imports()
         return {"sessionId": ls.sessions.new(cwd).id}
 
     @server.feature(protocol.SESSION_PROMPT)
@@ -235,6 +243,7 @@ def _setup_sessions(server: AgentServer) -> None:
     @server.feature(protocol.SESSION_LOAD)
     def session_load(ls: AgentServer, params: Any) -> dict[str, Any]:
         session_id, cwd = protocol.parse_load(params, ls.workspace_root())
+        ls.warm_imports()
         try:
             session = ls.sessions.load(session_id, cwd)
         except UnknownSessionError as exc:
@@ -350,6 +359,7 @@ async def _run(server: AgentServer, stdin: BinaryIO, stdout: BinaryIO) -> int:
         task.cancel()
     # The editor is gone or asked to exit: stop every turn (and the commands they run).
     await server.sessions.cancel_all()
+    await asyncio.to_thread(wait_for_syncs, 1.0)
     await server.model.close()
     await server.writer.drain(0.3)
     server.writer.close()

@@ -228,6 +228,8 @@ async def test_cancel_after_a_tool_call_keeps_the_conversation_valid(
     session = await agent.client.new_session()
     prompt = asyncio.ensure_future(agent.client.prompt(session, "read then talk"))
     await asyncio.to_thread(sim.wait_held, "after-tool", 10)
+    # The server has read past the tool call once the text after it shows.
+    await agent.wait_for(lambda: agent.text(session), what="the text after the tool call")
     agent.client.cancel(session)
     assert (await asyncio.wait_for(prompt, 5))["stopReason"] == "cancelled"
     sim.release("after-tool")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import AsyncIterator
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,8 +64,91 @@ class ModelClient:
 
         # A stream that goes quiet this long (the API pings every few seconds) is dead.
         timeout = httpx2.Timeout(connect=15.0, read=read_timeout, write=30.0, pool=15.0)
-        return await self.client().messages.create(**params, stream=True, timeout=timeout)
+        stream = await self.client().messages.create(**params, stream=True, timeout=timeout)
+        return StreamEvents(stream)
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
+
+
+class Fields:
+    """One decoded event (or a part of one): its JSON object's keys as attributes.
+
+    The SDK builds a pydantic model per event (`construct_type`), about a third of its CPU
+    per delta; the loop only reads fields, so the parsed dict serves as they are. A field
+    the event does not carry reads as None, as an optional field of the SDK's model does.
+    """
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.__dict__ = fields
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+    def __repr__(self) -> str:
+        return f"Fields({self.__dict__!r})"
+
+
+class StreamEvents:
+    """The events of a raw `messages.create(stream=True)` stream, decoded as `Fields`.
+
+    The SDK's own SSE decoding, error events (raised as the SDK raises them, so retries
+    classify them the same) and closing are kept: only the per-event pydantic model is not
+    built. Follows `anthropic._streaming.AsyncStream.__stream__` (SDK pinned in
+    constraints.txt).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aenter__(self) -> StreamEvents:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stream.close()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[Any]:
+        stream = self._stream
+        response = stream.response
+        observer = stream._observer
+        if observer is not None:
+            observer.begin()
+        loads = json.loads
+        try:
+            async for sse in stream._iter_events():
+                event = sse.event
+                if event == "ping" or event is None:
+                    continue
+                if event == "error":
+                    body: Any = sse.data
+                    try:
+                        body = sse.json()
+                        message = f"{body}"
+                    except Exception:
+                        message = sse.data or f"Error code: {response.status_code}"
+                    raise stream._client._make_status_error(message, body=body, response=response)
+                data = sse.data
+                if not data:
+                    continue
+                yield loads(data, object_hook=Fields)
+            if observer is not None:
+                observer.end("read")
+        except Exception as exc:
+            if observer is not None:
+                observer.end("failed", exc)
+            raise
+        finally:
+            await response.aclose()

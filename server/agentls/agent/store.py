@@ -8,15 +8,17 @@ hash of the session's cwd (one folder per workspace).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +78,35 @@ class SessionLog:
         lines.append(record)
         data = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
         try:
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            handle = self.path.open("a", encoding="utf-8")
+            handle.write(data)
+            # Flushed here: from now on it survives the server being killed.
+            handle.flush()
         except OSError as exc:
             # The turn goes on without persistence rather than failing the user.
             log.error("Could not save session %s to %s: %s", self.path.stem, self.path, exc)
+            return
+        # The fsync (surviving a power cut) can take milliseconds on a busy disk, so it runs
+        # off the event loop that streams to the editor; one thread keeps them in order.
+        _SYNCS.submit(_sync_and_close, handle)
+
+
+def _sync_and_close(handle: IO[str]) -> None:
+    try:
+        os.fsync(handle.fileno())
+    except OSError as exc:
+        log.error("Could not fsync %s: %s", handle.name, exc)
+    finally:
+        handle.close()
+
+
+_SYNCS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsync")
+
+
+def wait_for_syncs(timeout: float) -> None:
+    """Block until every saved record so far is fsynced, or `timeout` passes."""
+    with contextlib.suppress(TimeoutError):
+        _SYNCS.submit(lambda: None).result(timeout)
 
 
 class SessionStore:

@@ -1,0 +1,298 @@
+"""Shared pieces of the benchmarks: the simulator process, a raw LSP client, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+PYTHON = sys.executable
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# ---- statistics --------------------------------------------------------------------------
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# ---- processes ---------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a live process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
+        "unknown",
+    )
+    mhz = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "cpu MHz" in line),
+        "?",
+    )
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "mhz": mhz,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+        "kernel": os.uname().release,
+        "load": " ".join(load),
+    }
+
+
+# ---- the simulator in its own process ----------------------------------------------------
+
+
+class SimProc:
+    """bench/simproc.py: the simulator in a separate process, with write timestamps."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._http: aiohttp.ClientSession | None = None
+
+    @classmethod
+    async def start(cls) -> SimProc:
+        process = await asyncio.create_subprocess_exec(
+            PYTHON,
+            str(BENCH / "simproc.py"),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 26,
+        )
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"simproc did not start: {line!r}")
+        return cls(process, int(line.split()[1]))
+
+    async def _command(self, command: bytes) -> bytes:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(command + b"\n")
+        return await asyncio.wait_for(self.process.stdout.readline(), 30)
+
+    async def times(self) -> dict[str, list[float]]:
+        result: dict[str, list[float]] = json.loads(await self._command(b"times"))
+        return result
+
+    async def cpu(self) -> float:
+        return float(await self._command(b"cpu"))
+
+    async def load(self, turns: list[dict[str, Any]]) -> None:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        async with self._http.post(f"{self.url}/_sim/script", json=turns) as response:
+            body = await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"script refused: {body}")
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), 5)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+def sdk_env(sim: SimProc) -> dict[str, str]:
+    return {"ANTHROPIC_BASE_URL": sim.url, "ANTHROPIC_API_KEY": "sk-bench"}
+
+
+# ---- a raw LSP client --------------------------------------------------------------------
+
+
+class Chunk:
+    __slots__ = ("chars", "t")
+
+    def __init__(self, t: float, chars: int) -> None:
+        self.t = t
+        self.chars = chars
+
+
+class RawLsp:
+    """`agentls serve` (or any LSP server) over raw framing: no client library in the
+    measurement, every message timestamped (CLOCK_MONOTONIC) as it is parsed."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self._ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.chunks: list[Chunk] = []  # agent_message_chunk arrivals
+        self.first_chunk: asyncio.Future[float] | None = None
+        self.updates = 0
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def spawn(
+        cls, argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> RawLsp:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            limit=1 << 24,
+        )
+        return cls(process)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        body = json.dumps(message).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def request(self, method: str, params: Any) -> asyncio.Future[dict[str, Any]]:
+        msg_id = f"b{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[msg_id] = future
+        self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+        return future
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def initialize(self, root: Path, options: dict[str, Any] | None = None) -> Any:
+        response = await asyncio.wait_for(
+            self.request(
+                "initialize",
+                {
+                    "processId": os.getpid(),
+                    "rootUri": root.as_uri(),
+                    "capabilities": {},
+                    "initializationOptions": options or {},
+                },
+            ),
+            60,
+        )
+        self.notify("initialized", {})
+        return response["result"]
+
+    async def new_session(self) -> str:
+        response = await self.request("session/new", {"mcpServers": []})
+        return str(response["result"]["sessionId"])
+
+    def prompt(self, session_id: str, text: str) -> asyncio.Future[dict[str, Any]]:
+        self.first_chunk = asyncio.get_running_loop().create_future()
+        return self.request(
+            "session/prompt", {"sessionId": session_id, "prompt": [{"type": "text", "text": text}]}
+        )
+
+    async def _read(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        loads = json.loads
+        try:
+            while True:
+                header = await stdout.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in header.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                message = loads(await stdout.readexactly(length))
+                self._received(message, time.monotonic())
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+
+    def _received(self, message: dict[str, Any], t: float) -> None:
+        method = message.get("method")
+        if method is None:
+            future = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif method == "session/update":
+            self.updates += 1
+            update = message["params"]["update"]
+            if update.get("sessionUpdate") == "agent_message_chunk":
+                self.chunks.append(Chunk(t, len(update["content"]["text"])))
+                if self.first_chunk is not None and not self.first_chunk.done():
+                    self.first_chunk.set_result(t)
+        elif "id" in message:
+            self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self.request("shutdown", None), 5)
+            self.notify("exit", None)
+            await asyncio.wait_for(self.process.wait(), 5)
+        except (TimeoutError, ConnectionError, BrokenPipeError):
+            pass
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self._reader.cancel()
+
+
+def server_argv() -> list[str]:
+    return [PYTHON, "-m", "agentls", "serve"]
+
+
+def delta_arrivals(chunks: Sequence[Chunk], chunk_chars: int, n_deltas: int) -> list[float]:
+    """The time each delta reached the client: the chunk carrying its last character.
+    The server joins deltas queued in one event-loop turn, so characters, not chunks,
+    map back to deltas."""
+    arrivals: list[float] = []
+    total = 0
+    i = 0
+    for chunk in chunks:
+        total += chunk.chars
+        while i < n_deltas and (i + 1) * chunk_chars <= total:
+            arrivals.append(chunk.t)
+            i += 1
+    return arrivals
+
+
+def text_of(n_deltas: int, chunk: int) -> str:
+    """ASCII text of exactly n_deltas * chunk characters."""
+    unit = "The quick brown fox jumps over the lazy dog; streams flow. "
+    text = unit * (n_deltas * chunk // len(unit) + 1)
+    return text[: n_deltas * chunk]
+
+
+async def sleep_until_quiet(seconds: float) -> None:
+    await asyncio.sleep(seconds)

@@ -1,0 +1,237 @@
+"""`make bench`: every measurement, side by side in one run, written to docs/performance.md.
+
+The figures go between the `bench:begin` and `bench:end` markers of docs/performance.md
+(the prose around them is kept) and, in full, to bench/results.json.
+Usage: python bench/run.py [--quick] [--only bridge,tool_input,cold_start,panels]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+import bridge  # noqa: E402
+import cold_start  # noqa: E402
+import tool_input  # noqa: E402
+from lib import BENCH, REPO, machine  # noqa: E402
+
+DOC = REPO / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def node_version() -> str:
+    node = shutil.which("node")
+    if node is None:
+        return "none"
+    return subprocess.run(
+        [node, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def panels(quick: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    nvim = Path(sys.executable).parent / "nvim"
+    completed = subprocess.run(
+        [
+            str(nvim if nvim.exists() else "nvim"),
+            "--headless",
+            "-u",
+            "NONE",
+            "-i",
+            "NONE",
+            "--cmd",
+            f"set rtp^={REPO / 'editors' / 'nvim'}",
+            "-l",
+            str(BENCH / "nvim_panel.lua"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    out["nvim"] = json.loads(completed.stdout.strip().splitlines()[-1])
+    if (REPO / "editors/vscode/node_modules/playwright-core").is_dir() and not quick:
+        completed = subprocess.run(
+            ["node", str(BENCH / "vscode_panel.mjs")],
+            capture_output=True,
+            text=True,
+            timeout=400,
+            check=True,
+        )
+        out["vscode"] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return out
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        BEGIN,
+        "",
+        f"Run {r['date']} (`make bench`, {r['seconds']:.0f} s"
+        + (", quick" if r["quick"] else "")
+        + f"). Machine: {m['nproc']} cores, {m['cpu']} ({m['mhz']} MHz), {m['ram_gb']} GB RAM, "
+        f"Linux {m['kernel']}, Python {m['python']}, Node {m['node']}; load average at the "
+        f"start {m['load']} (shared with other test runs).",
+        "",
+        "| # | measurement | agentls | baseline (same run) | ratio / added | target | |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    if "bridge" in r:
+        b = r["bridge"]
+        for pace in ("100", "1000"):
+            lat = b["latency"][pace]
+            lines.append(
+                f"| 1 | latency per delta at {int(pace):,}/s, p50 | {lat['server_p50_ms']:.3f} ms"
+                f" | SDK {lat['sdk_p50_ms']:.3f} ms | +{lat['added_p50_ms']:.3f} ms | | |"
+            )
+            target = ""
+            ok = ""
+            if pace == "1000":
+                target, ok = "< 1 ms added", verdict(lat["added_p99_ms"] < 1.0)
+            lines.append(
+                f"| 1 | latency per delta at {int(pace):,}/s, p99 | {lat['server_p99_ms']:.3f} ms"
+                f" | SDK {lat['sdk_p99_ms']:.3f} ms | +{lat['added_p99_ms']:.3f} ms | {target} "
+                f"| {ok} |"
+            )
+        t = b["throughput"]
+        lines.append(
+            f"| 2 | throughput, end to end ({t['deltas']:,} deltas) | {t['server_per_s']:,.0f}/s"
+            f" | SDK {t['sdk_per_s']:,.0f}/s | {t['ratio']:.2f}× | ≥ 40,000/s "
+            f"| {verdict(t['server_per_s'] >= 40_000)} |"
+        )
+    if "tool_input" in r:
+        ti = r["tool_input"]
+        for label, f in ti["sizes"].items():
+            helper = f.get("helper_cpu_s")
+            helper_text = (
+                f"helper {helper:.2f} s"
+                if helper is not None
+                else f"helper ≈{f['helper_cpu_s_extrapolated']:.0f} s (extrapolated)"
+            )
+            target, ok = "", ""
+            if label == "1 MB":
+                target = "≤ 2 s CPU, ≥ 20× helper"
+                ok = verdict(f["server_cpu_s"] <= 2.0 and f["helper_over_server"] >= 20)
+            lines.append(
+                f"| 3 | `create` of {label} ({f['deltas']:,} deltas of {ti['chunk_chars']} chars):"
+                f" server CPU | {f['server_cpu_s']:.2f} s ({f['server_us_per_delta']:.1f} µs/delta)"
+                f" | {helper_text}; raw SDK {f['raw_sdk_cpu_s']:.2f} s "
+                f"({f['raw_sdk_us_per_delta']:.1f} µs/delta) | {f['helper_over_server']:.0f}× "
+                f"faster than helper | {target} | {ok} |"
+            )
+    if "cold_start" in r:
+        c = r["cold_start"]
+        lines.append(
+            f"| 4 | spawn → `initialize` result | {c['agentls_init_ms']:.0f} ms | bare pygls "
+            f"{c['bare_init_ms']:.0f} ms | {c['ratio']:.2f}× | ≤ 1.3× "
+            f"| {verdict(c['ratio'] <= 1.3)} |"
+        )
+        lines.append(
+            f"| 4 | idle RSS before the first prompt | {c['agentls_rss_idle_mb']:.1f} MB | bare "
+            f"pygls {c['bare_rss_idle_mb']:.1f} MB | | ≤ 50 MB "
+            f"| {verdict(c['agentls_rss_idle_mb'] <= 50)} |"
+        )
+    if "bridge" in r:
+        tt = r["bridge"]["ttfc"]
+        lines.append(
+            f"| 5 | time to first chunk, warm, less the simulator's own | "
+            f"{tt['warm_p50_ms']:.2f} ms (p90 {tt['warm_p90_ms']:.2f}) | SDK alone "
+            f"{tt['sdk_warm_p50_ms']:.2f} ms | | < 5 ms | {verdict(tt['warm_p50_ms'] < 5)} |"
+        )
+        lines.append(
+            "| 5 | … same, session journal on tmpfs (fsync free) | "
+            f"{tt['warm_tmpfs_p50_ms']:.2f} ms"
+            " | | | | |"
+        )
+        lines.append(
+            f"| 5 | … first prompt of a new server (opens the connection) | "
+            f"{tt['first_prompt_ms']:.1f} ms | | | | |"
+        )
+    if "panels" in r:
+        p = r["panels"]
+        if "vscode" in p:
+            v = p["vscode"]
+            quarters = ", ".join(f"{x:.2f}" for x in v["render_mean_by_quarter_ms"])
+            lines.append(
+                f"| 6 | VS Code panel: render per chunk, {v['chars'] / 1024:.0f} KB answer, "
+                f"{v['chunks']:,} chunks | p50 {v['render_p50_ms']:.2f} ms, p99 "
+                f"{v['render_p99_ms']:.2f} ms (mean by quarter: {quarters}) | | | p99 < 16 ms "
+                f"| {verdict(v['render_p99_ms'] < 16)} |"
+            )
+        n = p["nvim"]
+        tenths = ", ".join(f"{x:.0f}" for x in n["mean_us_by_tenth"])
+        flat = max(n["mean_us_by_tenth"][-3:]) < 3 * max(1.0, min(n["mean_us_by_tenth"][:3]))
+        lines.append(
+            f"| 6 | Neovim panel: append per chunk, {n['chars'] / 1024 / 1024:.0f} MB answer, "
+            f"{n['chunks']:,} chunks | p50 {n['p50_us']:.0f} µs, p99 {n['p99_us']:.0f} µs "
+            f"(mean by tenth, µs: {tenths}) | | | flat | {verdict(flat)} |"
+        )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_doc(section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    DOC.write_text(head + section + tail)
+
+
+async def main(quick: bool, only: set[str]) -> dict[str, Any]:
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "machine": {**machine(), "node": node_version()},
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "quick": quick,
+    }
+    steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        ("cold_start", lambda: cold_start.run(quick=quick)),
+        ("bridge", lambda: bridge.run(quick=quick)),
+        ("tool_input", lambda: tool_input.run(quick=quick)),
+    ]
+    for name, step in steps:
+        if name in only:
+            print(f"bench: {name}…", file=sys.stderr, flush=True)
+            results[name] = await step()
+    if "panels" in only:
+        print("bench: panels…", file=sys.stderr, flush=True)
+        results["panels"] = panels(quick)
+    results["seconds"] = time.monotonic() - started
+    return results
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    only = {"bridge", "tool_input", "cold_start", "panels"}
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    if "--render" in sys.argv:  # re-render the last results.json into the doc
+        results = json.loads((BENCH / "results.json").read_text())
+        if "tool_input" in results:
+            tool_input.extrapolate(results["tool_input"])
+    else:
+        results = asyncio.run(main(quick, only))
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    section = render(results)
+    write_doc(section)
+    print(section)
