@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -48,6 +49,11 @@ class AgentProtocol(LanguageServerProtocol):
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
+        if self._server.initialized_once:
+            raise JsonRpcInvalidRequest(
+                message="initialize was already received: a server is initialized once"
+            )
+        self._server.initialized_once = True
         result = yield from super().lsp_initialize(params)
         self._server.apply_options(params.initialization_options)
         result.capabilities.experimental = {
@@ -83,6 +89,7 @@ class AgentServer(LanguageServer):
         self.exit_requested = asyncio.Event()
         self._warned_disk_edits = False
         self._imports_warmed = False
+        self.initialized_once = False
         # Set once `workspace/configuration` has answered (or cannot), so the first prompt
         # runs with the user's settings, not the defaults.
         self.configured = asyncio.Event()
@@ -122,6 +129,13 @@ class AgentServer(LanguageServer):
             self._imports_warmed = True
             threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Errors the client caused were answered as JSON-RPC errors already; popping them
+        # up in the editor too would be noise. Anything else is a bug worth showing.
+        if isinstance(error, JsonRpcException) and error.code != JsonRpcInternalError.CODE:
+            return
+        super().report_server_error(error, source)
+
     def _send_update(self, params: dict[str, Any]) -> None:
         self.protocol.notify_raw(protocol.SESSION_UPDATE, params)  # type: ignore[attr-defined]
 
@@ -142,6 +156,7 @@ class ClientLogHandler(logging.Handler):
         super().__init__(logging.WARNING)
         self.server = server
         self._emitting = False
+        self.addFilter(_not_a_client_error)
 
     def emit(self, record: logging.LogRecord) -> None:
         # Sending can itself log (a broken pipe): never recurse into another send.
@@ -161,6 +176,17 @@ class ClientLogHandler(logging.Handler):
             self.handleError(record)
         finally:
             self._emitting = False
+
+
+def _not_a_client_error(record: logging.LogRecord) -> bool:
+    """pygls logs, with a traceback, every error it answers: an unknown method, bad params,
+    an unknown session. The client has its answer; its log needs no traceback."""
+    if not record.name.startswith("pygls"):
+        return True
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, JsonRpcException) and error.code != JsonRpcInternalError.CODE:
+        return False
+    return "unknown method" not in record.getMessage()
 
 
 def build_server() -> AgentServer:

@@ -530,14 +530,6 @@ async def test_a_huge_claimed_length_does_not_end_the_server(
         assert await server.close() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a second initialize is accepted and replaces processId (and the options): with a "
-        "pid that does not exist the parent watch ends the server. Fix: AgentProtocol."
-        "lsp_initialize refuses a repeated initialize with -32600 (LSP: sent only once)."
-    ),
-)
 async def test_a_second_initialize_is_refused_and_the_server_stays(
     workspace: Path, sim_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -186,7 +186,7 @@ async def test_an_editor_that_stops_reading_loses_nothing_and_can_still_cancel(
         assert [a["result"].get("stopReason") for a in answers[:2]] == ["cancelled"] * 2
         assert answers[2]["result"]["sessionId"].startswith("sess_")
 
-        # Every character, in order (held text may trail the answer: see the xfail below).
+        # Every character, in order.
         await server.wait_for(
             lambda: server.text_chars.get(flood, 0) >= len(FLOOD_TEXT), 30, "the flood text"
         )
@@ -218,16 +218,6 @@ def prompt_params(session: str, text: str) -> dict[str, Any]:
     return {"sessionId": session, "prompt": [{"type": "text", "text": text}]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "session/prompt answers while its session's text is still held for a congested "
-        "stdout: the response goes straight to the write buffer, the held updates only on "
-        "resume, so the editor gets the answer before the end of the text (ACP: pending "
-        "updates first). Fix: Sessions.prompt awaits SessionUpdates' held queue emptying "
-        "before it returns."
-    ),
-)
 async def test_a_prompt_answers_after_its_held_updates(
     sim: Any, sim_env: dict[str, str], workspace: Path, tmp_path: Path
 ) -> None:

@@ -29,6 +29,7 @@ from agentls.tools.registry import run_tool
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 32
 CANCELLED_TOOL_TEXT = "Cancelled by the user before this tool finished."
 CUT_OFF_TOOL_TEXT = "Not run: the reply reached max_tokens before this call was complete."
 SUPERSEDED_TOOL_TEXT = "Withdrawn: the model's reply was interrupted and is being retried."
@@ -153,8 +154,14 @@ class PromptTurn:
         try:
             stream = await self.model.stream(self._request_params(), self.config.read_timeout)
             async with stream:
+                handled = 0
                 async for event in stream:
                     self._on_event(accumulator, event)
+                    handled += 1
+                    if handled % YIELD_EVERY == 0:
+                        # One network read can hold hundreds of events, all handled without
+                        # the loop turning: let it read the editor's input (a cancel) too.
+                        await asyncio.sleep(0)
         except StreamProtocolError as exc:
             raise ModelRequestError(f"The model's response stream was malformed: {exc}") from exc
         self._account(accumulator.usage)

@@ -160,9 +160,11 @@ class Sessions:
         # with stopReason "cancelled", rather than dying with the request.
         session.turn = asyncio.create_task(turn.run(content), name=f"turn {session.id}")
         try:
-            return await session.turn
+            result = await session.turn
         finally:
             session.turn = None
+        await session.updates.drained()
+        return result
 
     async def undo_last_turn(self, session: Session) -> UndoReport:
         if session.busy:

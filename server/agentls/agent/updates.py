@@ -36,6 +36,8 @@ class SessionUpdates:
         self._pending: list[str] = []
         self._flush_scheduled = False
         self._held: deque[tuple[str, list[str]] | dict[str, Any]] = deque()
+        self._drained = asyncio.Event()
+        self._drained.set()
         self.chunks_sent = 0
         self.streamed = {MESSAGE_CHUNK: 0, THOUGHT_CHUNK: 0}  # characters, for retries
 
@@ -67,6 +69,7 @@ class SessionUpdates:
                 last[1].extend(self._pending)
             else:
                 self._held.append((self._pending_kind, list(self._pending)))
+            self._drained.clear()
             self._pending.clear()
             return
         text = "".join(self._pending)
@@ -81,6 +84,14 @@ class SessionUpdates:
                 self._send_text(item[0], "".join(item[1]))
             else:
                 self._send(item)
+        if not self._held:
+            self._drained.set()
+
+    async def drained(self) -> None:
+        """Return once every update so far has been written: a prompt's answer must not
+        overtake the text it answers for."""
+        self.flush()
+        await self._drained.wait()
 
     def _send_text(self, kind: str, text: str) -> None:
         self.chunks_sent += 1
@@ -118,5 +129,6 @@ class SessionUpdates:
         params = {"sessionId": self.session_id, "update": update}
         if self._held or self._congested():
             self._held.append(params)
+            self._drained.clear()
         else:
             self._send(params)
