@@ -80,6 +80,7 @@ async def agent(
     yield started
     code = await started.client.close()
     assert code == 0, f"server exited with {code}; stderr:\n{started.stderr()}"
+    assert started.acp_problems == [], "session/update outside ACP's schema"
 
 
 def pytest_configure(config: pytest.Config) -> None:

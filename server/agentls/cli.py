@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return sim_main(args_list[1:])
     args = _parser().parse_args(args_list)
     if args.command == "serve":
-        from agentls.server import serve
+        from agentls.runner import serve
 
         return serve()
     if args.command == "ask":

@@ -18,6 +18,59 @@ from agentls.client.connection import AgentClient, server_command
 Update = dict[str, Any]
 
 
+# agentls extensions to session/update (docs/protocol.md); every other update must be ACP's.
+EXTENSION_UPDATES = {"retry"}
+
+
+def acp_problem(params: Update) -> str | None:
+    """Why a session/update is not a valid ACP SessionNotification, if it is not."""
+    from acp.schema import SessionNotification
+    from pydantic import ValidationError
+
+    if params.get("update", {}).get("sessionUpdate") in EXTENSION_UPDATES:
+        return None
+    try:
+        parsed = SessionNotification.model_validate(params)
+    except ValidationError as exc:
+        return f"{params}: {exc}"
+    # acp.schema salvages some bad fields to None instead of failing: a field that does not
+    # survive the round trip unchanged (or is unknown to the schema) is a problem too.
+    again = parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if again != _without_nulls(params):
+        return f"{params} does not round-trip through ACP's schema: {again}"
+    return None
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+async def wait_until(
+    condition: Callable[[], Any],
+    changed: asyncio.Event,
+    timeout: float,
+    what: str,
+    state: Callable[[], str],
+) -> Any:
+    """Wait until `condition()` is true, re-checking whenever `changed` is set (as messages
+    arrive) and at least every 0.1 s (for conditions on the outside world)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; {state()}")
+        changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), min(remaining, 0.1))
+
+
 @dataclass
 class Agent:
     client: AgentClient
@@ -25,9 +78,14 @@ class Agent:
     stderr_path: Path
     updates: list[Update] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)  # monotonic time of each update
+    acp_problems: list[str] = field(default_factory=list)  # updates that break ACP's schema
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_update(self, params: Update) -> None:
+        # Raising here would only be logged by the client library: collect, assert later.
+        problem = acp_problem(params)
+        if problem is not None:
+            self.acp_problems.append(problem)
         self.updates.append(params)
         self.arrivals.append(time.monotonic())
         self._changed.set()
@@ -35,20 +93,10 @@ class Agent:
     async def wait_for(
         self, condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition"
     ) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"timed out after {timeout}s waiting for {what}; "
-                    f"updates so far: {[u['update'].get('sessionUpdate') for u in self.updates]}"
-                )
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.1))
+        def state() -> str:
+            return f"updates so far: {[u['update'].get('sessionUpdate') for u in self.updates]}"
+
+        return await wait_until(condition, self._changed, timeout, what, state)
 
     def of_kind(self, kind: str, session_id: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -258,22 +306,12 @@ class RawServer:
     async def wait_for(
         self, condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition"
     ) -> Any:
-        """Wait until `condition()` is true, re-checking as messages arrive (and at least every
-        0.1 s, for conditions on the outside world)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"timed out after {timeout}s waiting for {what}; "
-                    f"{len(self.messages)} messages received; stderr tail:\n{self.stderr()[-2000:]}"
-                )
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.1))
+        """Wait until `condition()` is true, re-checking as messages arrive."""
+
+        def state() -> str:
+            return f"{len(self.messages)} messages received; stderr tail:\n{self.stderr()[-2000:]}"
+
+        return await wait_until(condition, self._changed, timeout, what, state)
 
     async def close(self, timeout: float = 10.0) -> int:
         """shutdown + exit if the server still runs (then kill); returns its exit code."""

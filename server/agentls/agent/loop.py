@@ -19,6 +19,7 @@ from typing import Any
 from agentls.agent import conversation
 from agentls.agent import retry as retry_policy
 from agentls.agent.conversation import Conversation
+from agentls.agent.errors import ModelRequestError, as_model_error
 from agentls.agent.model import CONTEXT_WINDOW, ModelClient, price_per_token
 from agentls.agent.permissions import PermissionGate
 from agentls.agent.stream import CompletedBlock, MessageAccumulator, StreamProtocolError, Usage
@@ -36,14 +37,6 @@ SUPERSEDED_TOOL_TEXT = "Withdrawn: the model's reply was interrupted and is bein
 # Tools without side effects start while the model is still streaming; the rest wait for
 # the complete reply, so an interrupted and retried reply never edits or runs anything.
 EARLY_KINDS = {"read", "search", "think", "fetch"}
-
-
-class ModelRequestError(Exception):
-    """A model request failed in a way retrying will not fix; the message says why."""
-
-    def __init__(self, message: str, data: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.data = data or {}
 
 
 @dataclass
@@ -132,7 +125,7 @@ class PromptTurn:
             except Exception as exc:
                 retry = retry_policy.classify(exc)
                 if retry is None:
-                    raise _as_model_error(exc) from exc
+                    raise as_model_error(exc) from exc
                 if attempt == attempts:
                     raise ModelRequestError(
                         f"The model request failed {attempts} times; the last error: "
@@ -423,46 +416,3 @@ def _keep(done: CompletedBlock, stop_reason: str) -> bool:
 
 def _text_content(text: str) -> dict[str, Any]:
     return {"type": "content", "content": {"type": "text", "text": text}}
-
-
-def _as_model_error(exc: Exception) -> Exception:
-    import anthropic
-
-    if retry_policy.is_malformed_stream(exc):
-        return ModelRequestError(
-            f"The Messages API sent a malformed event stream ({exc}); the turn was stopped. "
-            "Try again; if it persists, check ANTHROPIC_BASE_URL and any proxy in between.",
-            {"type": "malformed_stream"},
-        )
-
-    if isinstance(exc, anthropic.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
-        kind = (
-            error.get("type", type(exc).__name__) if isinstance(error, dict) else type(exc).__name__
-        )
-        message = error.get("message", str(exc)) if isinstance(error, dict) else str(exc)
-        request_id = exc.request_id or body.get("request_id")
-        hint = _HINTS.get(exc.status_code, "")
-        text = f"The model request failed ({exc.status_code} {kind}): {message}.{hint}"
-        return ModelRequestError(
-            text, {"status": exc.status_code, "type": kind, "requestId": request_id}
-        )
-    if isinstance(exc, anthropic.APIConnectionError):
-        return ModelRequestError(
-            f"Could not reach the Messages API: {exc}. Check the network and ANTHROPIC_BASE_URL.",
-            {"type": "connection_error"},
-        )
-    if isinstance(exc, anthropic.APIError):
-        return ModelRequestError(f"The model request failed: {exc}", {"type": "api_error"})
-    return exc
-
-
-_HINTS = {
-    400: " The request was refused; check the model name and the thinking settings.",
-    401: " Check ANTHROPIC_API_KEY.",
-    403: " The API key may not have access to this model.",
-    404: " Check the model name.",
-    429: " Rate limited; try again shortly.",
-    529: " The API is overloaded; try again shortly.",
-}
