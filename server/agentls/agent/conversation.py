@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,5 +136,14 @@ class Conversation:
         self.append_user([tool_result(tool_id, reason, is_error=True) for tool_id in unanswered])
 
     def _record(self, record: Record) -> None:
-        if self.record is not None:
+        if self.record is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
             self.record(record)
+            return
+        # Saved as soon as the current step yields: in order (call_soon is FIFO), but after
+        # the model request that follows has gone out, so the disk is not on the path to
+        # the first chunk.
+        loop.call_soon(self.record, record)
