@@ -36,6 +36,21 @@ def find_nvim() -> str:
     return found
 
 
+def headless_nvim(*args: str) -> list[str]:
+    """A real Neovim with no user config or shada, and this plugin first on the runtimepath."""
+    return [
+        find_nvim(),
+        "--headless",
+        "-u",
+        "NONE",
+        "-i",
+        "NONE",
+        "--cmd",
+        f"set rtp^={PLUGIN}",
+        *args,
+    ]
+
+
 @dataclass
 class NvimRun:
     returncode: int
@@ -88,20 +103,7 @@ def run_nvim(
         "AGENTLS_TEST_OPTIONS": json.dumps(options or {}),
         **(env or {}),
     }
-    command = [
-        find_nvim(),
-        "--headless",
-        "-u",
-        "NONE",
-        "-i",
-        "NONE",
-        "--cmd",
-        f"set rtp^={PLUGIN}",
-        "--cmd",
-        f"set rtp+={SCRIPTS}",
-        "-l",
-        str(SCRIPTS / f"{scenario}.lua"),
-    ]
+    command = headless_nvim("--cmd", f"set rtp+={SCRIPTS}", "-l", str(SCRIPTS / f"{scenario}.lua"))
     try:
         completed = subprocess.run(
             command,
@@ -127,18 +129,7 @@ def run_nvim(
 def test_lua_unit_tests(tmp_path: Path) -> None:
     """editors/nvim/tests/*_spec.lua: the panel, options, context, permissions, edits."""
     completed = subprocess.run(
-        [
-            find_nvim(),
-            "--headless",
-            "-u",
-            "NONE",
-            "-i",
-            "NONE",
-            "--cmd",
-            f"set rtp^={PLUGIN}",
-            "-l",
-            str(PLUGIN / "tests" / "run.lua"),
-        ],
+        headless_nvim("-l", str(PLUGIN / "tests" / "run.lua")),
         cwd=tmp_path,
         env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
         stdin=subprocess.DEVNULL,

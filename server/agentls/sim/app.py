@@ -233,20 +233,18 @@ async def _script_body(request: web.Request) -> object:
 
 
 async def _load_script(request: web.Request) -> web.Response:
-    state = request.app[STATE_KEY]
-    body = await _script_body(request)
-    try:
-        remaining = state.load(body)
-    except ScriptError as exc:
-        return _control_error(400, str(exc))
-    return web.json_response({"remaining": remaining})
+    return await _change_script(request, replace=True)
 
 
 async def _append_script(request: web.Request) -> web.Response:
+    return await _change_script(request, replace=False)
+
+
+async def _change_script(request: web.Request, *, replace: bool) -> web.Response:
     state = request.app[STATE_KEY]
     body = await _script_body(request)
     try:
-        remaining = state.append(body)
+        remaining = state.load(body) if replace else state.append(body)
     except ScriptError as exc:
         return _control_error(400, str(exc))
     return web.json_response({"remaining": remaining})
