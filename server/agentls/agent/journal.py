@@ -42,6 +42,10 @@ class EditHistory:
         self._turns: list[TurnJournal] = []
 
     def begin_turn(self) -> TurnJournal:
+        # Most turns change nothing: drop the previous one's empty journal rather than keep
+        # one per prompt for the session's whole life.
+        if self._turns and not self._turns[-1].changes:
+            self._turns.pop()
         journal = TurnJournal()
         self._turns.append(journal)
         return journal

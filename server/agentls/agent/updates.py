@@ -38,7 +38,6 @@ class SessionUpdates:
         self._held: deque[tuple[str, list[str]] | dict[str, Any]] = deque()
         self._drained = asyncio.Event()
         self._drained.set()
-        self.chunks_sent = 0
         self.streamed = {MESSAGE_CHUNK: 0, THOUGHT_CHUNK: 0}  # characters, for retries
 
     def text(self, kind: str, delta: str) -> None:
@@ -94,7 +93,6 @@ class SessionUpdates:
         await self._drained.wait()
 
     def _send_text(self, kind: str, text: str) -> None:
-        self.chunks_sent += 1
         self._send(
             {
                 "sessionId": self.session_id,
