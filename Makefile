@@ -1,10 +1,13 @@
 # Two commands for a fresh machine: `make demo` and `make test`. Each installs what it needs.
 PYTHON ?= python3
 VENV := .venv
+VSCODE := editors/vscode
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest clean vsix
+# `make` alone builds the VS Code extension's .vsix (editors/vscode/dist/agentls.vsix).
+.DEFAULT_GOAL := vsix
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +19,10 @@ demo: $(STAMP)
 
 test: lint typecheck pytest vscode-test
 
-lint: $(STAMP)
+lint: $(STAMP) $(VSCODE)/node_modules/.installed
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
+	cd $(VSCODE) && npm run --silent typecheck && npm run --silent lint
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -34,11 +38,13 @@ nvim-test: $(STAMP)
 # The VS Code extension: build, lint, type checks, the panel renderer in headless Chromium,
 # and the .vsix in a real VS Code (code-server) against the simulator. Installs Node 24,
 # code-server and Chromium on first use (cached in editors/vscode/.test-tools/).
-VSCODE := editors/vscode
 .PHONY: vscode-test vscode-deps
 $(VSCODE)/node_modules/.installed: $(VSCODE)/package.json $(VSCODE)/package-lock.json
 	cd $(VSCODE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+vsix: $(VSCODE)/node_modules/.installed
+	cd $(VSCODE) && npm run --silent package
 
 vscode-deps: $(VSCODE)/node_modules/.installed
 	$(VSCODE)/scripts/install-test-tools.sh

@@ -1,22 +1,34 @@
-// The "Agent: …" commands.
+// The "Agent: …" commands, and what the panel's buttons and slash commands ask for.
 
 import * as vscode from 'vscode';
-import { type Agent, SECRET_KEY, SetupError, describe, environmentHasKey, showSetupError } from './client';
-import type { AgentPanel } from './panel';
-import type * as P from './protocol';
+import { type FileIndex, lineLabel } from './context';
+import type { Attachment, WebviewMessage } from './messages';
+import type { Changes } from './panel/changes';
+import type { PanelHost } from './panel/host';
+import type { ToolDiffs } from './panel/diffs';
+import type { Permissions } from './permissions';
+import { SECRET_KEY, describe, environmentHasKey } from './server/client';
+import { SetupError } from './server/discovery';
+import type { Sessions } from './session';
 
-export function registerCommands(context: vscode.ExtensionContext, agent: Agent, panel: AgentPanel): void {
+export interface Parts {
+  sessions: Sessions;
+  panel: PanelHost;
+  changes: Changes;
+  toolDiffs: ToolDiffs;
+  permissions: Permissions;
+  files: FileIndex;
+}
+
+export function registerCommands(context: vscode.ExtensionContext, parts: Parts): void {
+  const { sessions, panel, changes } = parts;
   const register = (id: string, run: (...args: unknown[]) => Promise<unknown>): void => {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
           await run(...args);
         } catch (error) {
-          if (error instanceof SetupError) {
-            showSetupError(error);
-          } else {
-            void vscode.window.showErrorMessage(`agentls: ${describe(error)}`);
-          }
+          showError(error);
         }
       }),
     );
@@ -36,16 +48,17 @@ export function registerCommands(context: vscode.ExtensionContext, agent: Agent,
       return;
     }
     await panel.reveal();
-    await agent.prompt([{ type: 'text', text: question }], question);
+    await sessions.prompt(question, []);
   });
 
   register('agentls.askAboutSelection', async () => {
     const editor = vscode.window.activeTextEditor;
     if (editor === undefined || editor.selection.isEmpty) {
-      void vscode.window.showInformationMessage('agentls: select some text in an editor first, then run "Agent: Ask about Selection".');
+      void vscode.window.showInformationMessage(
+        'agentls: select some text in an editor first, then run "Agent: Ask about Selection".',
+      );
       return;
     }
-    const selection = editor.selection;
     const question = await vscode.window.showInputBox({
       title: 'Agent: Ask about Selection',
       prompt: 'What should the agent do with the selection?',
@@ -55,40 +68,72 @@ export function registerCommands(context: vscode.ExtensionContext, agent: Agent,
     if (!question?.trim()) {
       return;
     }
-    const document = editor.document;
-    const range: P.Range = {
-      start: { line: selection.start.line, character: selection.start.character },
-      end: { line: selection.end.line, character: selection.end.character },
-    };
-    const blocks: P.ContentBlock[] = [
-      { type: 'text', text: question },
-      {
-        type: 'resource',
-        resource: { uri: document.uri.toString(), text: document.getText(selection), mimeType: mimeType(document.languageId) },
-        _meta: { agentls: { range } },
-      },
-    ];
-    const where = `${vscode.workspace.asRelativePath(document.uri)}:${selection.start.line + 1}-${selection.end.line + 1}`;
     await panel.reveal();
-    await agent.prompt(blocks, question, `selection in ${where}`);
+    await sessions.prompt(question, [{ kind: 'selection' }]);
   });
 
-  register('agentls.cancel', () => agent.cancel());
-  register('agentls.undoTurn', () => agent.undoTurn());
+  register('agentls.addSelection', async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (editor === undefined) {
+      return;
+    }
+    const file = vscode.workspace.asRelativePath(editor.document.uri);
+    const attachment: Attachment = editor.selection.isEmpty
+      ? { kind: 'file', path: file }
+      : {
+          kind: 'file',
+          path: file,
+          startLine: editor.selection.start.line + 1,
+          endLine: Number(lineLabel(editor.selection, false).split('-').at(-1)),
+        };
+    const label = attachment.startLine === undefined ? `@${file}` : `@${file}#${lineLabel(editor.selection)}`;
+    await panel.focus();
+    panel.post({ type: 'attach', attachment, label });
+  });
+
+  register('agentls.focusPanel', () => panel.focus());
+  register('agentls.cancel', () => sessions.cancel());
   register('agentls.newSession', async () => {
     await panel.reveal();
-    await agent.newSession();
+    await sessions.create();
+    panel.post({ type: 'focusComposer' });
   });
-  register('agentls.restartServer', () => agent.restart());
+  register('agentls.undoTurn', async () => {
+    const session = sessions.active;
+    const last = session === undefined ? undefined : Math.max(-1, ...session.editingPrompts);
+    if (session === undefined || last === undefined || last < 0) {
+      void vscode.window.showInformationMessage('agentls: no turn of this session changed a file.');
+      return;
+    }
+    await changes.rewind(session, last);
+  });
+  register('agentls.reviewChanges', async () => {
+    const session = await sessions.ensureActive();
+    await panel.reveal();
+    await changes.refresh(session.id);
+    panel.post({
+      type: 'notice',
+      sessionId: session.id,
+      level: 'info',
+      message: 'Pending changes are listed under Changes, above the prompt box.',
+    });
+  });
+  register('agentls.sessions', () => pickSession(sessions, panel));
+  register('agentls.pickModel', () => pickConfig(sessions, 'model'));
+  register('agentls.pickMode', () => pickMode(sessions));
+  register('agentls.keepHunk', (arg) => reviewHunk(changes, 'accept', arg));
+  register('agentls.undoHunk', (arg) => reviewHunk(changes, 'reject', arg));
+  register('agentls.restartServer', () => sessions.server.restart());
   register('agentls.showLog', () => {
-    agent.output.show(true);
+    sessions.server.output.show(true);
     return Promise.resolve();
   });
 
   register('agentls.setApiKey', async () => {
     const key = await vscode.window.showInputBox({
       title: 'Agent: Set API Key',
-      prompt: 'Your Anthropic API key. It is kept in VS Code\'s secret storage and given to the server through its environment. Leave empty to delete the stored key.',
+      prompt:
+        "Your Anthropic API key. It is kept in VS Code's secret storage and given to the server through its environment. Leave empty to delete the stored key.",
       password: true,
       ignoreFocusOut: true,
       placeHolder: 'sk-ant-…',
@@ -105,24 +150,242 @@ export function registerCommands(context: vscode.ExtensionContext, agent: Agent,
       void vscode.window.showWarningMessage(
         'agentls: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) is set in the environment VS Code started with; the server uses that one, not the stored key.',
       );
-    } else {
-      void vscode.window.showInformationMessage(key.trim() ? 'agentls: API key stored.' : 'agentls: stored API key deleted.');
+      return;
     }
-    // The key reaches the server through its environment, so a running server restarts.
-    if (!agent.isRunning) {
-      await agent.restart();
+    // The key reaches the server through its environment: a new server process (with the
+    // open sessions reloaded into it) takes it. A running turn finishes first.
+    while (sessions.anyRunning) {
+      await new Promise<void>((resolve) => {
+        const done = sessions.onTurnEnded(() => {
+          done.dispose();
+          resolve();
+        });
+      });
+    }
+    await sessions.server.restart();
+    void vscode.window.showInformationMessage(
+      key.trim() ? 'agentls: API key stored; the next prompt uses it.' : 'agentls: stored API key deleted.',
+    );
+  });
+}
+
+/** A message from the panel's webview. */
+export async function onPanelMessage(message: WebviewMessage, parts: Parts): Promise<void> {
+  const { sessions, panel, changes } = parts;
+  switch (message.type) {
+    case 'ready':
+      break;
+    case 'prompt':
+      try {
+        await sessions.prompt(message.text, message.attachments, message.sessionId);
+      } catch (error) {
+        showError(error);
+      }
+      break;
+    case 'cancel':
+      await sessions.cancel(message.sessionId);
+      break;
+    case 'dequeue':
+      sessions.dequeue(message.sessionId, message.index);
+      break;
+    case 'newSession':
+      await vscode.commands.executeCommand('agentls.newSession');
+      break;
+    case 'selectTab':
+      sessions.select(message.sessionId);
+      break;
+    case 'closeTab':
+      await sessions.close(message.sessionId);
+      break;
+    case 'history':
+      panel.post({ type: 'history', sessions: await sessions.history() });
+      break;
+    case 'loadSession':
+      await sessions.resume(message.sessionId);
+      break;
+    case 'rewind': {
+      const session = sessions.open.get(message.sessionId);
+      if (session !== undefined) {
+        await changes.rewind(session, message.promptIndex);
+      }
+      break;
+    }
+    case 'openDiff':
+      await parts.toolDiffs.open(message.sessionId, message.toolCallId, message.index);
+      break;
+    case 'openLocation':
+      await openLocation(message.path, message.line);
+      break;
+    case 'permission':
+      parts.permissions.answer(message.requestId, message.optionId);
+      break;
+    case 'setConfig':
+      await sessions.setConfigOption(message.sessionId, message.configId, message.value);
+      break;
+    case 'setMode':
+      await sessions.setMode(message.sessionId, message.modeId);
+      break;
+    case 'searchFiles':
+      panel.post({ type: 'fileMatches', requestId: message.requestId, files: await parts.files.search(message.query) });
+      break;
+    case 'review':
+      await changes.review(message.sessionId, message.decision, message.path, message.hunkIds);
+      break;
+    case 'openChange':
+      await changes.open(message.sessionId, message.path);
+      break;
+    case 'code':
+      await codeAction(message.action, message.code, message.language);
+      break;
+    case 'command':
+      await clientCommand(message.name, message.args, parts);
+      break;
+  }
+}
+
+/** The slash commands the extension runs itself (the server's go out as prompts). */
+async function clientCommand(name: string, args: string, parts: Parts): Promise<void> {
+  const { sessions } = parts;
+  const session = sessions.active;
+  switch (name) {
+    case 'new':
+      await vscode.commands.executeCommand('agentls.newSession');
+      break;
+    case 'sessions':
+      parts.panel.post({ type: 'history', sessions: await sessions.history() });
+      break;
+    case 'model':
+      if (args && session) {
+        await sessions.setConfigOption(session.id, 'model', args);
+      } else {
+        await pickConfig(sessions, 'model');
+      }
+      break;
+    case 'mode':
+      if (args && session) {
+        await sessions.setMode(session.id, args);
+      } else {
+        await pickMode(sessions);
+      }
+      break;
+    case 'review':
+      await vscode.commands.executeCommand('agentls.reviewChanges');
+      break;
+  }
+}
+
+async function pickSession(sessions: Sessions, panel: PanelHost): Promise<void> {
+  const stored = await sessions.history();
+  const picked = await vscode.window.showQuickPick(
+    stored.map((s) => ({
+      label: s.title ?? '(untitled)',
+      description: s.updatedAt ? new Date(s.updatedAt).toLocaleString() : undefined,
+      sessionId: s.sessionId,
+    })),
+    { title: 'Agent: Sessions', placeHolder: 'Resume a session of this workspace' },
+  );
+  if (picked !== undefined) {
+    await panel.reveal();
+    await sessions.resume(picked.sessionId, picked.label);
+  }
+}
+
+async function pickConfig(sessions: Sessions, configId: string): Promise<void> {
+  const session = await sessions.ensureActive();
+  const option = session.configOptions?.find((o) => o.id === configId);
+  if (option?.type !== 'select') {
+    void vscode.window.showInformationMessage(
+      `agentls: this server offers no ${configId} choice; set agentls.${configId} instead.`,
+    );
+    return;
+  }
+  const flat = option.options.flatMap((o) => ('group' in o ? o.options : [o]));
+  const picked = await vscode.window.showQuickPick(
+    flat.map((o) => ({
+      label: o.name,
+      description: o.value === option.currentValue ? 'current' : undefined,
+      value: o.value,
+    })),
+    { title: `Agent: Pick ${option.name}` },
+  );
+  if (picked !== undefined) {
+    await sessions.setConfigOption(session.id, configId, picked.value);
+  }
+}
+
+async function pickMode(sessions: Sessions): Promise<void> {
+  const session = await sessions.ensureActive();
+  const modes = session.modes;
+  if (!modes) {
+    void vscode.window.showInformationMessage(
+      'agentls: this server offers no modes; set agentls.permissionMode instead.',
+    );
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    modes.availableModes.map((m) => ({
+      label: m.name,
+      description: m.id === modes.currentModeId ? 'current' : undefined,
+      detail: m.description ?? undefined,
+      id: m.id,
+    })),
+    { title: 'Agent: Pick Mode' },
+  );
+  if (picked !== undefined) {
+    await sessions.setMode(session.id, picked.id);
+  }
+}
+
+async function reviewHunk(changes: Changes, decision: 'accept' | 'reject', arg: unknown): Promise<void> {
+  const hunk = arg as { sessionId: string; path: string; hunkId: string } | undefined;
+  if (hunk !== undefined) {
+    await changes.review(hunk.sessionId, decision, hunk.path, [hunk.hunkId]);
+  }
+}
+
+async function codeAction(action: 'copy' | 'insert' | 'newFile', code: string, language: string): Promise<void> {
+  if (action === 'copy') {
+    await vscode.env.clipboard.writeText(code);
+    void vscode.window.setStatusBarMessage('Copied', 2000);
+  } else if (action === 'insert') {
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    if (editor === undefined) {
+      void vscode.window.showInformationMessage('agentls: open an editor to insert the code into.');
+      return;
+    }
+    await editor.edit((edit) => edit.replace(editor.selection, code));
+  } else {
+    const document = await vscode.workspace.openTextDocument({ content: code, language: language || undefined });
+    await vscode.window.showTextDocument(document);
+  }
+}
+
+async function openLocation(file: string, line?: number | null): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
+  await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position), preview: true });
+}
+
+export function showError(error: unknown): void {
+  if (!(error instanceof SetupError)) {
+    void vscode.window.showErrorMessage(`agentls: ${describe(error)}`);
+    return;
+  }
+  const message = error.message.startsWith('agentls:') ? error.message : `agentls: ${error.message}`;
+  void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((choice) => {
+    if (choice === 'Open Settings') {
+      void openSetting(error.setting ?? 'agentls.serverCommand');
+    } else if (choice === 'Show Log') {
+      void vscode.commands.executeCommand('agentls.showLog');
     }
   });
 }
 
-function mimeType(languageId: string): string {
-  const known: Record<string, string> = {
-    python: 'text/x-python',
-    javascript: 'text/javascript',
-    typescript: 'text/typescript',
-    markdown: 'text/markdown',
-    json: 'application/json',
-    plaintext: 'text/plain',
-  };
-  return known[languageId] ?? `text/x-${languageId}`;
+/**
+ * Opens the settings UI on a setting in the scope where it can be set: the server command is
+ * machine-overridable, so a remote window (code-server, SSH) sets it in the Remote tab.
+ */
+async function openSetting(setting: string): Promise<void> {
+  const command = vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
+  await vscode.commands.executeCommand(command, setting);
 }

@@ -1,13 +1,44 @@
-// The wire types of docs/protocol.md (ACP vocabulary over LSP). When the wire changes,
-// this file changes with docs/protocol.md. The webview imports it too, so it must stay
-// free of runtime dependencies.
+// The wire of docs/protocol.md. ACP shapes come from `@agentclientprotocol/sdk` (types only);
+// what ACP has no word for (agentls/… methods and session updates) is declared here and
+// changes with docs/protocol.md. The webview imports this file too: types and constants only.
+
+import type * as acp from '@agentclientprotocol/sdk';
+
+export type {
+  AvailableCommand,
+  ContentBlock,
+  Diff,
+  EmbeddedResource,
+  ImageContent,
+  PermissionOption,
+  PlanEntry,
+  RequestPermissionOutcome,
+  RequestPermissionResponse as RequestPermissionResult,
+  SessionConfigOption,
+  SessionInfo,
+  SessionModeState,
+  StopReason,
+  ToolCallContent,
+  ToolCallLocation,
+  ToolCallStatus,
+  ToolKind,
+} from '@agentclientprotocol/sdk';
 
 export const SESSION_NEW = 'session/new';
+export const SESSION_LOAD = 'session/load';
+export const SESSION_LIST = 'session/list';
 export const SESSION_PROMPT = 'session/prompt';
 export const SESSION_CANCEL = 'session/cancel';
 export const SESSION_UPDATE = 'session/update';
+export const SESSION_SET_CONFIG_OPTION = 'session/set_config_option';
+export const SESSION_SET_MODE = 'session/set_mode';
 export const SESSION_REQUEST_PERMISSION = 'session/request_permission';
 export const UNDO_TURN = 'agentls/undoTurn';
+export const REWIND = 'agentls/rewind';
+export const CHANGES = 'agentls/changes';
+export const REVIEW = 'agentls/review';
+export const SAVE_DOCUMENTS = 'agentls/saveDocuments';
+export const MCP_SERVERS = 'agentls/mcpServers';
 
 /** JSON-RPC error codes the server uses (docs/protocol.md, Errors). */
 export const ErrorCodes = {
@@ -16,51 +47,32 @@ export const ErrorCodes = {
   modelError: -32000,
 } as const;
 
+/** `error.data.type`: what went wrong, so clients need not match message text. */
+export type ErrorType = 'unknown_session' | 'session_busy' | 'no_api_key';
+
+export interface Range {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
 export interface NewSessionParams {
   cwd?: string;
-  mcpServers: unknown[];
+  mcpServers: acp.McpServer[];
 }
+
+export type LoadSessionParams = NewSessionParams & { sessionId: string };
 
 export interface NewSessionResult {
   sessionId: string;
+  configOptions?: acp.SessionConfigOption[] | null;
+  modes?: acp.SessionModeState | null;
 }
-
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface Range {
-  start: Position;
-  end: Position;
-}
-
-export interface TextBlock {
-  type: 'text';
-  text: string;
-}
-
-export interface ResourceBlock {
-  type: 'resource';
-  resource: { uri: string; text: string; mimeType?: string };
-  _meta?: { agentls?: { range?: Range } };
-}
-
-export interface ResourceLinkBlock {
-  type: 'resource_link';
-  uri: string;
-  name: string;
-}
-
-export type ContentBlock = TextBlock | ResourceBlock | ResourceLinkBlock;
 
 export interface PromptParams {
   sessionId: string;
-  prompt: ContentBlock[];
+  prompt: acp.ContentBlock[];
   workDoneToken?: string | number;
 }
-
-export type StopReason = 'end_turn' | 'max_tokens' | 'max_turn_requests' | 'refusal' | 'cancelled';
 
 export interface PromptUsage {
   inputTokens: number;
@@ -71,88 +83,8 @@ export interface PromptUsage {
 }
 
 export interface PromptResult {
-  stopReason: StopReason;
+  stopReason: acp.StopReason;
   usage?: PromptUsage;
-}
-
-export interface SessionIdParams {
-  sessionId: string;
-}
-
-export type ToolKind =
-  | 'read'
-  | 'edit'
-  | 'delete'
-  | 'move'
-  | 'search'
-  | 'execute'
-  | 'think'
-  | 'fetch'
-  | 'switch_mode'
-  | 'other';
-
-export type ToolCallStatus = 'pending' | 'in_progress' | 'completed' | 'failed';
-
-export interface ToolCallContentText {
-  type: 'content';
-  content: { type: 'text'; text: string } | { type: string; [key: string]: unknown };
-}
-
-export interface ToolCallContentDiff {
-  type: 'diff';
-  path: string;
-  oldText?: string | null;
-  newText: string;
-}
-
-export type ToolCallContent = ToolCallContentText | ToolCallContentDiff;
-
-export interface ToolCallLocation {
-  path: string;
-  line?: number | null;
-}
-
-export interface MessageChunk {
-  sessionUpdate: 'agent_message_chunk' | 'agent_thought_chunk' | 'user_message_chunk';
-  content: { type: 'text'; text: string } | { type: string };
-}
-
-export interface ToolCall {
-  sessionUpdate: 'tool_call';
-  toolCallId: string;
-  title: string;
-  kind?: ToolKind;
-  status?: ToolCallStatus;
-  rawInput?: unknown;
-  content?: ToolCallContent[];
-  locations?: ToolCallLocation[];
-}
-
-export interface ToolCallUpdate {
-  sessionUpdate: 'tool_call_update';
-  toolCallId: string;
-  title?: string | null;
-  kind?: ToolKind | null;
-  status?: ToolCallStatus | null;
-  rawInput?: unknown;
-  rawOutput?: unknown;
-  content?: ToolCallContent[] | null;
-  locations?: ToolCallLocation[] | null;
-}
-
-export interface UsageUpdate {
-  sessionUpdate: 'usage_update';
-  used?: number;
-  size?: number;
-  cost?: { amount: number; currency: string } | null;
-  _meta?: {
-    agentls?: {
-      inputTokens: number;
-      outputTokens: number;
-      cachedReadTokens: number;
-      cachedWriteTokens: number;
-    };
-  };
 }
 
 /** The kinds of streamed text a `retry` can supersede. */
@@ -174,65 +106,132 @@ export interface Retry {
   toolCallIds?: string[];
 }
 
-export interface OtherUpdate {
-  sessionUpdate: 'plan' | 'available_commands_update' | 'current_mode_update';
+/** agentls: something the user should see (a compaction, an MCP server that failed, …). */
+export interface Notice {
+  sessionUpdate: 'notice';
+  level?: 'info' | 'warning' | 'error';
+  message?: string;
+  /** ACP's draft shape, accepted too. */
+  severity?: string;
+  title?: string;
+  description?: string | null;
 }
 
+/** agentls: the conversation was compacted (summarised) to fit the context window. */
+export interface Compaction {
+  sessionUpdate: 'compaction';
+  [key: string]: unknown;
+}
+
+/** agentls: the pending changes of the session changed; ask `agentls/changes`. */
+export interface ChangesUpdate {
+  sessionUpdate: 'changes_update';
+  files?: ChangedFile[];
+}
+
+/** agentls: the MCP servers of the session or their status changed. */
+export interface McpServersUpdate {
+  sessionUpdate: 'mcp_servers_update';
+  servers?: McpServerStatus[];
+}
+
+export type ToolCall = Extract<acp.SessionUpdate, { sessionUpdate: 'tool_call' }>;
+export type ToolCallUpdate = Extract<acp.SessionUpdate, { sessionUpdate: 'tool_call_update' }>;
+export type UsageUpdate = Extract<acp.SessionUpdate, { sessionUpdate: 'usage_update' }> & {
+  _meta?: { agentls?: Partial<PromptUsage> } | null;
+};
+export type MessageChunk = Extract<
+  acp.SessionUpdate,
+  { sessionUpdate: 'agent_message_chunk' | 'agent_thought_chunk' | 'user_message_chunk' }
+>;
+
 export type SessionUpdate =
-  | MessageChunk
-  | ToolCall
-  | ToolCallUpdate
+  | Exclude<acp.SessionUpdate, { sessionUpdate: 'notice' | 'usage_update' }>
   | UsageUpdate
   | Retry
-  | OtherUpdate;
+  | Notice
+  | Compaction
+  | ChangesUpdate
+  | McpServersUpdate;
 
 export interface SessionNotification {
   sessionId: string;
   update: SessionUpdate;
 }
 
-export type PermissionOptionKind = 'allow_once' | 'allow_always' | 'reject_once' | 'reject_always';
-
-export interface PermissionOption {
-  optionId: string;
-  name: string;
-  kind: PermissionOptionKind;
-}
-
-export interface RequestPermissionParams {
-  sessionId: string;
-  toolCall: {
-    toolCallId: string;
-    title?: string | null;
-    kind?: ToolKind | null;
-    rawInput?: unknown;
-  };
-  options: PermissionOption[];
-}
-
-export type RequestPermissionOutcome =
-  | { outcome: 'selected'; optionId: string }
-  | { outcome: 'cancelled' };
-
-export interface RequestPermissionResult {
-  outcome: RequestPermissionOutcome;
-}
+export type RequestPermissionParams = acp.RequestPermissionRequest;
 
 export interface UndoTurnResult {
   restored: string[];
   skipped: { path: string; reason: string }[];
 }
 
+export interface RewindParams {
+  sessionId: string;
+  toPrompt: number;
+  files: boolean;
+  conversation: boolean;
+}
+
+export interface RewindResult {
+  restored?: string[];
+  skipped?: { path: string; reason: string }[];
+}
+
+export interface Hunk {
+  id: string;
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  oldText: string;
+  newText: string;
+}
+
+export interface ChangedFile {
+  path: string;
+  uri: string;
+  status: 'modified' | 'created' | 'deleted';
+  hunks: Hunk[];
+}
+
+export interface ChangesResult {
+  files: ChangedFile[];
+}
+
+export interface ReviewParams {
+  sessionId: string;
+  decision: 'accept' | 'reject';
+  path?: string;
+  hunkIds?: string[];
+}
+
+export interface ReviewResult {
+  accepted: number;
+  rejected: number;
+  skipped: { id: string; reason: string }[];
+}
+
+export interface SaveDocumentsParams {
+  uris?: string[];
+  paths?: string[];
+}
+
+export interface McpServerStatus {
+  name: string;
+  source: string;
+  transport: string;
+  status: string;
+  error?: string | null;
+  tools: (string | { name: string; title?: string | null })[];
+}
+
+export interface ListSessionsResult {
+  sessions: acp.SessionInfo[];
+}
+
 /** The server's `initialize` result, `capabilities.experimental.agentls`. */
 export interface AgentlsCapabilities {
   protocolVersion: number;
   methods: string[];
-}
-
-/** The keys of the server's configuration that the extension's settings map to. */
-export interface ServerOptions {
-  model?: string;
-  maxTokens?: number;
-  permissionMode?: 'default' | 'ask' | 'acceptAll' | 'readOnly';
-  thinking?: { type: 'enabled'; budget_tokens: number } | null;
 }

@@ -102,10 +102,14 @@ const env = {
 };
 delete env.ANTHROPIC_AUTH_TOKEN;
 
-execFileSync(codeServer, ['--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', path.resolve(args.vsix)], {
-  env,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+execFileSync(
+  codeServer,
+  ['--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', path.resolve(args.vsix)],
+  {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -141,10 +145,22 @@ const serverLog = fs.openSync(path.join(outDir, 'code-server.log'), 'w');
 const server = spawn(
   codeServer,
   [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData,
-    '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
-    '--reconnection-grace-time', '5', workspace,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensions,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--reconnection-grace-time',
+    '5',
+    workspace,
   ],
   { env, detached: true, stdio: ['ignore', serverLog, serverLog] },
 );
@@ -165,8 +181,14 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: !args.headed,
   args: [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
   ],
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -181,30 +203,40 @@ const norm = (s) => (s ?? '').replace(/\u00a0/g, ' ');
 
 async function runCommand(title, timeoutMs = 30_000) {
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
   // Right after startup the palette may not list the extension's commands yet: reopen it
   // until it does.
-  await until(`"${title}" in the command palette`, async () => {
-    const input = page.locator('.quick-input-widget input.input');
-    try {
-      if (!(await input.isVisible())) {
-        await page.locator('.monaco-workbench').press('F1');
-        await input.waitFor({ state: 'visible', timeout: 2000 });
+  await until(
+    `"${title}" in the command palette`,
+    async () => {
+      const input = page.locator('.quick-input-widget input.input');
+      try {
+        if (!(await input.isVisible())) {
+          await page.locator('.monaco-workbench').press('F1');
+          await input.waitFor({ state: 'visible', timeout: 2000 });
+        }
+        await input.fill(`>${title}`, { timeout: 2000 });
+        await row.waitFor({ timeout: 2000 });
+        return true;
+      } catch {
+        await page.keyboard.press('Escape');
+        return false;
       }
-      await input.fill(`>${title}`, { timeout: 2000 });
-      await row.waitFor({ timeout: 2000 });
-      return true;
-    } catch {
-      await page.keyboard.press('Escape');
-      return false;
-    }
-  }, timeoutMs, 0);
+    },
+    timeoutMs,
+    0,
+  );
   await row.click();
 }
 
 async function answerInputBox(title, text) {
   const widget = page.locator('.quick-input-widget');
-  await until(`the "${title}" input box`, async () => norm(await widget.locator('.quick-input-title').textContent()).includes(title));
+  await until(`the "${title}" input box`, async () =>
+    norm(await widget.locator('.quick-input-title').textContent()).includes(title),
+  );
   await widget.locator('input.input').fill(text);
   await widget.locator('input.input').press('Enter');
 }
@@ -235,13 +267,17 @@ async function footers() {
 /** Waits for the turn after `before` footers to end; a turn that failed throws its error. */
 async function turnEnded(before, timeoutMs = 30_000) {
   const errors = await panel.locator('.turn-footer.error').count();
-  await until('the end of the turn', async () => {
-    const failed = panel.locator('.turn-footer.error');
-    if ((await failed.count()) > errors) {
-      throw new Error(`the turn failed: ${norm(await failed.last().textContent())}`);
-    }
-    return (await footers()) > before;
-  }, timeoutMs);
+  await until(
+    'the end of the turn',
+    async () => {
+      const failed = panel.locator('.turn-footer.error');
+      if ((await failed.count()) > errors) {
+        throw new Error(`the turn failed: ${norm(await failed.last().textContent())}`);
+      }
+      return (await footers()) > before;
+    },
+    timeoutMs,
+  );
 }
 
 async function lastFooter() {
@@ -254,7 +290,10 @@ async function screenshot(name) {
 
 // ---- scenarios -----------------------------------------------------------------------
 
-const LONG = Array.from({ length: 30 }, (_, i) => `Paragraph ${i}: streaming shows **each piece** as the model writes it.\n\n`).join('');
+const LONG = Array.from(
+  { length: 30 },
+  (_, i) => `Paragraph ${i}: streaming shows **each piece** as the model writes it.\n\n`,
+).join('');
 
 const scenarios = {
   // The answer streams into the panel before the turn ends; a tool card appears.
@@ -268,13 +307,18 @@ const scenarios = {
         chunk: 8,
         hold: { name: 'mid', after_deltas: 40 },
       },
-      { blocks: [{ type: 'text', text: 'It greets the **world**.' }], expect: { last_user_contains: 'def greet(name):' } },
+      {
+        blocks: [{ type: 'text', text: 'It greets the **world**.' }],
+        expect: { last_user_contains: 'def greet(name):' },
+      },
     ]);
     const before = await footers();
     await ask('What does src/app.py do?');
     await waitHeld('mid');
     // Held mid-answer by the simulator: what streamed so far must be in the panel already.
-    await until('streamed text in the panel', async () => norm(await panel.locator('.answer').first().textContent()).includes('Paragraph 1'));
+    await until('streamed text in the panel', async () =>
+      norm(await panel.locator('.answer').first().textContent()).includes('Paragraph 1'),
+    );
     assert.equal(await footers(), before, 'the turn ended while the model was still held');
     await until('the status bar item of the running turn', async () =>
       norm(await page.locator('.statusbar-item', { hasText: 'Agent:' }).first().textContent()).includes('Agent:'),
@@ -299,7 +343,10 @@ const scenarios = {
     const before = await footers();
     await ask('Talk for a long time');
     await waitHeld('c');
-    await until('streamed text before cancelling', async () => norm(await panel.locator('.turn').last().locator('.answer').textContent()).length > 0);
+    await until(
+      'streamed text before cancelling',
+      async () => norm(await panel.locator('.turn').last().locator('.answer').textContent()).length > 0,
+    );
     const started = Date.now();
     await runCommand('Agent: Cancel');
     await panel.locator('.turn-footer[data-stop-reason="cancelled"]').last().waitFor({ timeout: 10_000 });
@@ -324,21 +371,32 @@ const scenarios = {
           {
             type: 'tool_use',
             name: 'str_replace_based_edit_tool',
-            input: { command: 'str_replace', path: 'src/app.py', old_str: "f'Hello, {name}!'", new_str: "f'Howdy, {name}!'" },
+            input: {
+              command: 'str_replace',
+              path: 'src/app.py',
+              old_str: "f'Hello, {name}!'",
+              new_str: "f'Howdy, {name}!'",
+            },
           },
         ],
       },
       { blocks: [{ type: 'text', text: 'Changed it.' }] },
     ]);
     const before = await footers();
-    lastError = norm(await panel.locator('.turn-footer.error').last().textContent({ timeout: 100 }).catch(() => ''));
+    lastError = norm(
+      await panel
+        .locator('.turn-footer.error')
+        .last()
+        .textContent({ timeout: 100 })
+        .catch(() => ''),
+    );
     await ask('Say howdy instead of hello in app.py');
     await allowPermissionsUntil(async () => (await footers()) > before);
     assert.match(norm(await (await lastFooter()).textContent()), /^Done/);
     const card = panel.locator('.tool.edit').last();
     await card.waitFor();
     assert.equal(await card.getAttribute('data-status'), 'completed', norm(await card.textContent()));
-    await until('the edit in the open editor', async () => (await editorText()).includes("Howdy, {name}!"));
+    await until('the edit in the open editor', async () => (await editorText()).includes('Howdy, {name}!'));
     // Applied through the editor, not written to disk behind its back.
     assert.equal(fs.readFileSync(path.join(workspace, 'src/app.py'), 'utf8'), APP_PY);
     await card.locator('button', { hasText: 'Open diff' }).click();
@@ -380,18 +438,22 @@ const scenarios = {
  * permission mode may ask before edits. */
 let lastError = '';
 async function allowPermissionsUntil(done, timeoutMs = 30_000) {
-  await until('the turn to end (allowing any permission asked)', async () => {
-    const open = panel.locator('.permission:not(.answered) button[class*="permission-allow_once"]');
-    if ((await open.count()) > 0) {
-      await open.first().click();
-    }
-    const failed = panel.locator('.turn-footer.error');
-    if ((await failed.count()) > 0 && (await failed.last().isVisible())) {
-      const text = norm(await failed.last().textContent());
-      if (text !== lastError) throw new Error(`the turn failed: ${text}`);
-    }
-    return done();
-  }, timeoutMs);
+  await until(
+    'the turn to end (allowing any permission asked)',
+    async () => {
+      const open = panel.locator('.permission:not(.answered) button[class*="permission-allow_once"]');
+      if ((await open.count()) > 0) {
+        await open.first().click();
+      }
+      const failed = panel.locator('.turn-footer.error');
+      if ((await failed.count()) > 0 && (await failed.last().isVisible())) {
+        const text = norm(await failed.last().textContent());
+        if (text !== lastError) throw new Error(`the turn failed: ${text}`);
+      }
+      return done();
+    },
+    timeoutMs,
+  );
 }
 
 // ---- run -----------------------------------------------------------------------------
@@ -401,7 +463,11 @@ let failed = 0;
 try {
   // The extension activates on startup; "New Session" reveals the panel and waits for the server.
   await runCommand('Agent: New Session');
-  await until('the panel to show a running server', async () => norm(await panel.locator('.status-line').textContent()) === 'Ready', 60_000);
+  await until(
+    'the panel to show a running server',
+    async () => norm(await panel.locator('.status-line').textContent()) === 'Ready',
+    60_000,
+  );
   for (const name of args.scenarios.split(',').filter(Boolean)) {
     const started = Date.now();
     try {
@@ -412,7 +478,11 @@ try {
     } catch (error) {
       failed += 1;
       results[name] = { ok: false, ms: Date.now() - started, error: String(error?.stack ?? error) };
-      console.log(`not ok - ${name}\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
+      console.log(
+        `not ok - ${name}\n  ${String(error?.stack ?? error)
+          .split('\n')
+          .join('\n  ')}`,
+      );
       await screenshot(`vscode-failed-${name}.png`).catch(() => undefined);
       // A failed scenario may leave a turn running or an input box open.
       await page.keyboard.press('Escape').catch(() => undefined);
@@ -439,5 +509,8 @@ process.exit(failed > 0 ? 1 : 0);
 
 function findFiles(dir, pattern) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true }).map((f) => path.join(dir, f)).filter((f) => pattern.test(f));
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, f))
+    .filter((f) => pattern.test(f));
 }

@@ -24,7 +24,21 @@ function longAnswer(targetBytes) {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
   };
-  const words = ['stream', 'render', 'block', '**bold**', '`code`', '_emphasis_', 'panel', 'chunk', 'the', 'a', 'of', 'tail', '[link](https://example.com/x)'];
+  const words = [
+    'stream',
+    'render',
+    'block',
+    '**bold**',
+    '`code`',
+    '_emphasis_',
+    'panel',
+    'chunk',
+    'the',
+    'a',
+    'of',
+    'tail',
+    '[link](https://example.com/x)',
+  ];
   const sentence = () => {
     const n = 6 + Math.floor(random() * 12);
     const parts = [];
@@ -79,7 +93,11 @@ async function check(name, fn) {
     console.log(`ok - ${name} (${Date.now() - started} ms)`);
   } catch (error) {
     failures.push(name);
-    console.log(`not ok - ${name}\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
+    console.log(
+      `not ok - ${name}\n  ${String(error?.stack ?? error)
+        .split('\n')
+        .join('\n  ')}`,
+    );
   }
 }
 
@@ -102,7 +120,10 @@ const post = (page, events) => page.evaluate((e) => window.postMessage({ type: '
 
 await check('a 100 KB streamed answer renders incrementally, correctly, within the frame budget', async () => {
   const page = await openPanel();
-  await post(page, [{ type: 'status', running: true, server: 'running', activity: 'Thinking' }, { type: 'turnStart', prompt: 'Explain everything' }]);
+  await post(page, [
+    { type: 'status', running: true, server: 'running', activity: 'Thinking' },
+    { type: 'turnStart', prompt: 'Explain everything' },
+  ]);
   // Streamed from inside the page, a few chunks per animation frame, like a fast model.
   const result = await page.evaluate(
     async ({ chunks, perFrame }) => {
@@ -129,7 +150,25 @@ await check('a 100 KB streamed answer renders incrementally, correctly, within t
         }
       }
       await frame();
-      window.postMessage({ type: 'batch', events: [{ type: 'turnEnd', stopReason: 'end_turn', usage: { inputTokens: 1200, outputTokens: 34000, cachedReadTokens: 0, cachedWriteTokens: 0, totalTokens: 35200 } }] }, '*');
+      window.postMessage(
+        {
+          type: 'batch',
+          events: [
+            {
+              type: 'turnEnd',
+              stopReason: 'end_turn',
+              usage: {
+                inputTokens: 1200,
+                outputTokens: 34000,
+                cachedReadTokens: 0,
+                cachedWriteTokens: 0,
+                totalTokens: 35200,
+              },
+            },
+          ],
+        },
+        '*',
+      );
       await frame();
       await frame();
       const blocks = [...document.querySelectorAll('.answer .md-block')];
@@ -164,102 +203,138 @@ await check('a 100 KB streamed answer renders incrementally, correctly, within t
   assert.ok(result.sameFirstBlock, 'the first committed block was replaced: committed DOM must never be re-rendered');
   assert.ok(result.blocks > 20, `only ${result.blocks} committed blocks: the answer is not split into blocks`);
   assert.equal(result.live, '', 'the open tail was not committed at the end of the turn');
-  assert.equal(result.html, result.expectedHtml, 'the incremental rendering differs from rendering the whole answer at once');
+  assert.equal(
+    result.html,
+    result.expectedHtml,
+    'the incremental rendering differs from rendering the whole answer at once',
+  );
   // Incremental: each render re-renders only the open tail, never the answer so far.
   assert.ok(result.stats.maxTailChars < 2000, `a render re-rendered ${result.stats.maxTailChars} chars of tail`);
   assert.equal(result.stats.committedChars, answer.length, 'every character is committed exactly once');
-  assert.ok(result.p95 < FRAME_BUDGET_MS / 2, `rendering takes ${result.p95.toFixed(2)} ms at p95; the frame budget is ${FRAME_BUDGET_MS} ms`);
+  assert.ok(
+    result.p95 < FRAME_BUDGET_MS / 2,
+    `rendering takes ${result.p95.toFixed(2)} ms at p95; the frame budget is ${FRAME_BUDGET_MS} ms`,
+  );
   assert.ok(result.max < FRAME_BUDGET_MS * 2, `the slowest render took ${result.max.toFixed(2)} ms`);
   assert.match(result.footer, /Done · 1,200 in · 34,000 out/);
   await page.close();
 });
 
-await check('a retry drops a streamed tail spanning several blocks, in code points; the rest streams again', async () => {
-  const page = await openPanel();
-  await post(page, [{ type: 'status', running: true, server: 'running' }, { type: 'turnStart', prompt: 'Explain again' }]);
-  // Astral characters count once on the wire (Python str length) but twice in JavaScript.
-  const full = longAnswer(16 * 1024).replaceAll('chunk', 'chunk 🚀').replaceAll('tail', '𝔸 tail');
-  const cut = full.indexOf(' ', full.indexOf('\n\n', full.length / 2) + 20);
-  const failed = ` and then${longAnswer(4 * 1024).replaceAll('stream', 'FAILED 😀').replaceAll('panel', '𝔸')}More FAILED text`;
-  const superseded = [...failed].length;
-  assert.ok(superseded < failed.length, 'the failed tail has astral characters');
-  const result = await page.evaluate(
-    async ({ before, after, superseded, expectedText }) => {
-      const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
-      const stream = async (chunks) => {
-        for (let i = 0; i < chunks.length; i += 4) {
-          const events = chunks.slice(i, i + 4).map((t) => ({
-            type: 'update',
-            update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: t } },
-          }));
-          window.postMessage({ type: 'batch', events }, '*');
-          await frame();
-        }
-      };
-      const blocks = () => [...document.querySelectorAll('.answer .md-block')];
-      await stream(before);
-      const firstBlock = blocks()[0];
-      const failedBlocks = blocks().filter((b) => b.textContent.includes('FAILED'));
-      const blocksBefore = blocks().length;
-      const tailBefore = window.agentls.stats.tailChars;
-      // The retry rides in one batch with the last chunk of the failed attempt: in order.
-      const retry = {
-        type: 'update',
-        update: {
-          sessionUpdate: 'retry', attempt: 2, maxAttempts: 5, delayMs: 2000, reason: 'overloaded_error: Overloaded',
-          superseded: { agent_message_chunk: superseded, agent_thought_chunk: 0 }, toolCallIds: [],
-        },
-      };
-      const chunkOf = (t) => ({ type: 'update', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: t } } });
-      window.postMessage({ type: 'batch', events: [chunkOf(' 🚫 FAILED'), retry] }, '*');
-      await frame();
-      await frame();
-      const afterRetry = {
-        note: document.querySelector('.retry-note')?.textContent ?? null,
-        text: document.querySelector('.answer').textContent,
-        failedBlocksLeft: failedBlocks.filter((b) => b.isConnected).length,
-        blocksLeft: blocks().length,
-        tailRendered: window.agentls.stats.tailChars - tailBefore,
-        firstKept: firstBlock.isConnected && blocks()[0] === firstBlock,
-      };
-      await stream(after);
-      const noteAfter = document.querySelector('.retry-note') !== null;
-      window.postMessage({ type: 'batch', events: [{ type: 'turnEnd', stopReason: 'end_turn' }] }, '*');
-      await frame();
-      await frame();
-      const expected = document.createElement('div');
-      expected.innerHTML = window.agentls.render(expectedText);
-      return {
-        blocksBefore,
-        failedBlocks: failedBlocks.length,
-        afterRetry,
-        noteAfter,
-        html: blocks().map((b) => b.innerHTML).join(''),
-        expectedHtml: expected.innerHTML,
-        live: document.querySelector('.answer .md-live').innerHTML,
-        firstKept: firstBlock.isConnected && blocks()[0] === firstBlock,
-        answers: document.querySelectorAll('.answer').length,
-      };
-    },
-    { before: chunk(full.slice(0, cut) + failed), after: chunk(full.slice(cut)), superseded: superseded + 9, expectedText: full },
-  );
-  console.log(
-    `  ${superseded + 9} code points dropped: ${result.failedBlocks} of ${result.blocksBefore} committed blocks held failed text; ` +
-      `${result.afterRetry.blocksLeft} kept; the retry re-rendered ${result.afterRetry.tailRendered} chars of tail`,
-  );
-  assert.ok(result.failedBlocks > 1, 'the dropped tail should span several committed blocks');
-  assert.equal(result.afterRetry.failedBlocksLeft, 0, 'committed blocks of the failed attempt are still in the DOM');
-  assert.ok(!result.afterRetry.text.includes('FAILED'), 'the failed attempt\'s text is still shown');
-  assert.ok(result.afterRetry.firstKept, 'blocks before the dropped tail were re-rendered');
-  assert.ok(result.afterRetry.tailRendered < 2000, `the retry re-rendered ${result.afterRetry.tailRendered} chars`);
-  assert.equal(result.afterRetry.note, 'overloaded_error: Overloaded — retrying in 2.0 s (attempt 2 of 5)');
-  assert.equal(result.noteAfter, false, 'the retry note outlived the retry\'s first text');
-  assert.equal(result.answers, 1);
-  assert.ok(result.firstKept);
-  assert.equal(result.live, '');
-  assert.equal(result.html, result.expectedHtml, 'after the retry the answer differs from rendering the right text once');
-  await page.close();
-});
+await check(
+  'a retry drops a streamed tail spanning several blocks, in code points; the rest streams again',
+  async () => {
+    const page = await openPanel();
+    await post(page, [
+      { type: 'status', running: true, server: 'running' },
+      { type: 'turnStart', prompt: 'Explain again' },
+    ]);
+    // Astral characters count once on the wire (Python str length) but twice in JavaScript.
+    const full = longAnswer(16 * 1024)
+      .replaceAll('chunk', 'chunk 🚀')
+      .replaceAll('tail', '𝔸 tail');
+    const cut = full.indexOf(' ', full.indexOf('\n\n', full.length / 2) + 20);
+    const failed = ` and then${longAnswer(4 * 1024)
+      .replaceAll('stream', 'FAILED 😀')
+      .replaceAll('panel', '𝔸')}More FAILED text`;
+    const superseded = [...failed].length;
+    assert.ok(superseded < failed.length, 'the failed tail has astral characters');
+    const result = await page.evaluate(
+      async ({ before, after, superseded, expectedText }) => {
+        const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+        const stream = async (chunks) => {
+          for (let i = 0; i < chunks.length; i += 4) {
+            const events = chunks.slice(i, i + 4).map((t) => ({
+              type: 'update',
+              update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: t } },
+            }));
+            window.postMessage({ type: 'batch', events }, '*');
+            await frame();
+          }
+        };
+        const blocks = () => [...document.querySelectorAll('.answer .md-block')];
+        await stream(before);
+        const firstBlock = blocks()[0];
+        const failedBlocks = blocks().filter((b) => b.textContent.includes('FAILED'));
+        const blocksBefore = blocks().length;
+        const tailBefore = window.agentls.stats.tailChars;
+        // The retry rides in one batch with the last chunk of the failed attempt: in order.
+        const retry = {
+          type: 'update',
+          update: {
+            sessionUpdate: 'retry',
+            attempt: 2,
+            maxAttempts: 5,
+            delayMs: 2000,
+            reason: 'overloaded_error: Overloaded',
+            superseded: { agent_message_chunk: superseded, agent_thought_chunk: 0 },
+            toolCallIds: [],
+          },
+        };
+        const chunkOf = (t) => ({
+          type: 'update',
+          update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: t } },
+        });
+        window.postMessage({ type: 'batch', events: [chunkOf(' 🚫 FAILED'), retry] }, '*');
+        await frame();
+        await frame();
+        const afterRetry = {
+          note: document.querySelector('.retry-note')?.textContent ?? null,
+          text: document.querySelector('.answer').textContent,
+          failedBlocksLeft: failedBlocks.filter((b) => b.isConnected).length,
+          blocksLeft: blocks().length,
+          tailRendered: window.agentls.stats.tailChars - tailBefore,
+          firstKept: firstBlock.isConnected && blocks()[0] === firstBlock,
+        };
+        await stream(after);
+        const noteAfter = document.querySelector('.retry-note') !== null;
+        window.postMessage({ type: 'batch', events: [{ type: 'turnEnd', stopReason: 'end_turn' }] }, '*');
+        await frame();
+        await frame();
+        const expected = document.createElement('div');
+        expected.innerHTML = window.agentls.render(expectedText);
+        return {
+          blocksBefore,
+          failedBlocks: failedBlocks.length,
+          afterRetry,
+          noteAfter,
+          html: blocks()
+            .map((b) => b.innerHTML)
+            .join(''),
+          expectedHtml: expected.innerHTML,
+          live: document.querySelector('.answer .md-live').innerHTML,
+          firstKept: firstBlock.isConnected && blocks()[0] === firstBlock,
+          answers: document.querySelectorAll('.answer').length,
+        };
+      },
+      {
+        before: chunk(full.slice(0, cut) + failed),
+        after: chunk(full.slice(cut)),
+        superseded: superseded + 9,
+        expectedText: full,
+      },
+    );
+    console.log(
+      `  ${superseded + 9} code points dropped: ${result.failedBlocks} of ${result.blocksBefore} committed blocks held failed text; ` +
+        `${result.afterRetry.blocksLeft} kept; the retry re-rendered ${result.afterRetry.tailRendered} chars of tail`,
+    );
+    assert.ok(result.failedBlocks > 1, 'the dropped tail should span several committed blocks');
+    assert.equal(result.afterRetry.failedBlocksLeft, 0, 'committed blocks of the failed attempt are still in the DOM');
+    assert.ok(!result.afterRetry.text.includes('FAILED'), "the failed attempt's text is still shown");
+    assert.ok(result.afterRetry.firstKept, 'blocks before the dropped tail were re-rendered');
+    assert.ok(result.afterRetry.tailRendered < 2000, `the retry re-rendered ${result.afterRetry.tailRendered} chars`);
+    assert.equal(result.afterRetry.note, 'overloaded_error: Overloaded — retrying in 2.0 s (attempt 2 of 5)');
+    assert.equal(result.noteAfter, false, "the retry note outlived the retry's first text");
+    assert.equal(result.answers, 1);
+    assert.ok(result.firstKept);
+    assert.equal(result.live, '');
+    assert.equal(
+      result.html,
+      result.expectedHtml,
+      'after the retry the answer differs from rendering the right text once',
+    );
+    await page.close();
+  },
+);
 
 await check('a retry that cuts into the block after a committed one re-renders that one too', async () => {
   // "para\n" was committed because a fence started on the next line; the retry leaves one
@@ -272,12 +347,21 @@ await check('a retry that cuts into the block after a committed one re-renders t
   ]);
   await page.waitForSelector('.answer .md-block');
   await post(page, [
-    update('retry', { attempt: 2, maxAttempts: 5, delayMs: 100, reason: '', superseded: { agent_message_chunk: 8 }, toolCallIds: [] }),
+    update('retry', {
+      attempt: 2,
+      maxAttempts: 5,
+      delayMs: 100,
+      reason: '',
+      superseded: { agent_message_chunk: 8 },
+      toolCallIds: [],
+    }),
     text('agent_message_chunk', 'inline` more'),
     { type: 'turnEnd', stopReason: 'end_turn' },
   ]);
   await page.waitForSelector('.turn-footer');
-  const html = await page.evaluate(() => [...document.querySelectorAll('.answer .md-block')].map((b) => b.innerHTML).join(''));
+  const html = await page.evaluate(() =>
+    [...document.querySelectorAll('.answer .md-block')].map((b) => b.innerHTML).join(''),
+  );
   assert.equal(html, await page.evaluate(() => window.agentls.render('para\n`inline` more')));
   await page.close();
 });
@@ -291,16 +375,34 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
     text('agent_thought_chunk', ' Hmm 😀'),
     text('agent_message_chunk', 'A first attempt that '),
     update('tool_call', { toolCallId: 't0', title: 'Read src/app.py', kind: 'read', status: 'pending', rawInput: {} }),
-    update('tool_call_update', { toolCallId: 't0', status: 'failed', content: [{ type: 'content', content: { type: 'text', text: 'withdrawn' } }] }),
+    update('tool_call_update', {
+      toolCallId: 't0',
+      status: 'failed',
+      content: [{ type: 'content', content: { type: 'text', text: 'withdrawn' } }],
+    }),
     text('agent_message_chunk', 'reads 𝔸.'),
     update('retry', {
-      attempt: 2, maxAttempts: 5, delayMs: 1500, reason: 'api_error: Internal server error',
-      superseded: { agent_message_chunk: 29, agent_thought_chunk: 6 }, toolCallIds: ['t0'],
+      attempt: 2,
+      maxAttempts: 5,
+      delayMs: 1500,
+      reason: 'api_error: Internal server error',
+      superseded: { agent_message_chunk: 29, agent_thought_chunk: 6 },
+      toolCallIds: ['t0'],
     }),
     update('tool_call_update', { toolCallId: 't0', status: 'failed' }),
     text('agent_message_chunk', 'I will edit `app.py`.'),
-    update('tool_call', { toolCallId: 't1', title: 'str_replace_based_edit_tool', kind: 'edit', status: 'pending', rawInput: {} }),
-    update('tool_call_update', { toolCallId: 't1', title: 'Edit src/app.py', rawInput: { command: 'str_replace', path: 'src/app.py' } }),
+    update('tool_call', {
+      toolCallId: 't1',
+      title: 'str_replace_based_edit_tool',
+      kind: 'edit',
+      status: 'pending',
+      rawInput: {},
+    }),
+    update('tool_call_update', {
+      toolCallId: 't1',
+      title: 'Edit src/app.py',
+      rawInput: { command: 'str_replace', path: 'src/app.py' },
+    }),
     update('tool_call_update', { toolCallId: 't1', status: 'in_progress' }),
     update('tool_call_update', {
       toolCallId: 't1',
@@ -311,10 +413,18 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
       ],
       locations: [{ path: '/w/src/app.py', line: 2 }],
     }),
-    { type: 'permission', requestId: 3, params: { sessionId: 's', toolCall: { toolCallId: 't2', title: 'Run make', kind: 'execute', rawInput: { command: 'make' } }, options: [
-      { optionId: 'a1', name: 'Allow once', kind: 'allow_once' },
-      { optionId: 'r1', name: 'Reject', kind: 'reject_once' },
-    ] } },
+    {
+      type: 'permission',
+      requestId: 3,
+      params: {
+        sessionId: 's',
+        toolCall: { toolCallId: 't2', title: 'Run make', kind: 'execute', rawInput: { command: 'make' } },
+        options: [
+          { optionId: 'a1', name: 'Allow once', kind: 'allow_once' },
+          { optionId: 'r1', name: 'Reject', kind: 'reject_once' },
+        ],
+      },
+    },
     { type: 'status', running: true, server: 'running', activity: 'Running make' },
   ]);
   await page.waitForSelector('.tool[data-status="completed"]');
@@ -335,7 +445,7 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
   assert.match(dom.thoughtText, /^Thought\s*Let me think\.\s*$/);
   assert.equal(dom.answer, 'I will edit app.py.', 'superseded text was not dropped');
   assert.equal(dom.withdrawn, 0, 'the withdrawn tool card is still shown');
-  assert.equal(dom.note, 0, 'the retry note outlived the retry\'s first text');
+  assert.equal(dom.note, 0, "the retry note outlived the retry's first text");
   assert.equal(dom.title, 'Edit src/app.py');
   assert.match(dom.input, /"command": "str_replace"/);
   assert.equal(dom.inputOpen, false, 'tool input starts collapsed');

@@ -31,7 +31,14 @@ export interface RenderStats {
   maxMs: number;
 }
 
-export const stats: RenderStats = { renders: 0, tailChars: 0, maxTailChars: 0, committedChars: 0, totalMs: 0, maxMs: 0 };
+export const stats: RenderStats = {
+  renders: 0,
+  tailChars: 0,
+  maxTailChars: 0,
+  committedChars: 0,
+  totalMs: 0,
+  maxMs: 0,
+};
 
 interface Block {
   node: HTMLElement;
@@ -52,7 +59,11 @@ export function cutCodePoints(text: string, count: number): { offset: number; mi
   while (missing > 0 && offset > 0) {
     const last = text.charCodeAt(offset - 1);
     const pair =
-      last >= 0xdc00 && last <= 0xdfff && offset >= 2 && text.charCodeAt(offset - 2) >= 0xd800 && text.charCodeAt(offset - 2) <= 0xdbff;
+      last >= 0xdc00 &&
+      last <= 0xdfff &&
+      offset >= 2 &&
+      text.charCodeAt(offset - 2) >= 0xd800 &&
+      text.charCodeAt(offset - 2) <= 0xdbff;
     offset -= pair ? 2 : 1;
     missing -= 1;
   }
@@ -66,10 +77,14 @@ export class StreamingMarkdown {
   private committed = 0;
   private readonly blocks: Block[] = [];
   private dirty = false;
+  /** The live tail's last HTML, as rendered (decoration changes the DOM's). */
+  private rendered = '';
 
   constructor(
     private readonly md: MarkdownIt,
     className: string,
+    /** Called on each freshly rendered node (code block buttons). */
+    private readonly decorate: (node: HTMLElement) => void = () => undefined,
   ) {
     this.element = document.createElement('div');
     this.element.className = `markdown ${className}`;
@@ -143,6 +158,7 @@ export class StreamingMarkdown {
       const block = document.createElement('div');
       block.className = 'md-block';
       block.innerHTML = this.md.render(tail.slice(0, stable));
+      this.decorate(block);
       this.element.insertBefore(block, this.live);
       this.blocks.push({ node: block, start: this.committed, end: this.committed + stable, final });
       this.committed += stable;
@@ -151,8 +167,10 @@ export class StreamingMarkdown {
     }
     // Assigning the same HTML again would still rebuild the nodes, losing text selections.
     const html = tail ? this.md.render(tail) : '';
-    if (this.live.innerHTML !== html) {
+    if (this.rendered !== html) {
+      this.rendered = html;
       this.live.innerHTML = html;
+      this.decorate(this.live);
     }
     stats.tailChars += tail.length;
     stats.maxTailChars = Math.max(stats.maxTailChars, tail.length);

@@ -1,0 +1,564 @@
+// The sessions open in the panel (one tab each) and their turns: prompts (queued while a
+// turn runs), cancel, the server's updates, configuration options and modes, and reloading
+// every open session (`session/load`) when the server process is new.
+
+import * as vscode from 'vscode';
+import { type LanguageClient, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
+import { promptBlocks } from './context';
+import type { Attachment, Tab } from './messages';
+import type * as P from './protocol';
+import * as M from './protocol';
+import { type ServerConnection, describe } from './server/client';
+import { SetupError } from './server/discovery';
+import { mcpServers } from './settings';
+import type { AgentView } from './view';
+
+interface Queued {
+  text: string;
+  attachments: Attachment[];
+}
+
+/** One session open as a tab. */
+export class SessionState {
+  title = 'New session';
+  /** The running turn, if any. */
+  turn: { text: string; attachments: Attachment[]; cancelled: boolean } | undefined;
+  readonly queue: Queued[] = [];
+  /** Prompts so far: the next prompt's index. */
+  prompts = 0;
+  /** Indexes of the prompts whose turn edited files (for servers without agentls/rewind). */
+  readonly editingPrompts = new Set<number>();
+  activity: string | undefined;
+  configOptions: P.SessionConfigOption[] | null | undefined;
+  modes: P.SessionModeState | null | undefined;
+  serverCommands: P.AvailableCommand[] = [];
+  /** The last update was part of a user message (a replayed prompt). */
+  inUserMessage = false;
+
+  constructor(public id: string) {}
+}
+
+/** Slash commands the extension handles itself. */
+export const CLIENT_COMMANDS: P.AvailableCommand[] = [
+  { name: 'new', description: 'Start a new session in a new tab' },
+  { name: 'sessions', description: "Resume one of this workspace's sessions" },
+  { name: 'model', description: 'Pick the model', input: { hint: 'model name' } },
+  { name: 'mode', description: 'Pick the permission mode', input: { hint: 'default, ask, acceptAll or readOnly' } },
+  { name: 'review', description: 'Review the pending changes hunk by hunk' },
+];
+
+export class Sessions implements vscode.Disposable {
+  readonly open = new Map<string, SessionState>();
+  private activeId: string | undefined;
+  private nextToken = 1;
+  private crashedAt: number[] = [];
+  /** Set while the server is being restarted after a crash: the notice to give after reload. */
+  private crashNotice: string | undefined;
+  /** Set while a reload's replay must not reach the panel (a prompt's silent retry). */
+  private muted = false;
+  private readonly listeners = new vscode.EventEmitter<{ session: SessionState; update: P.SessionUpdate }>();
+  private readonly turnEnded = new vscode.EventEmitter<SessionState>();
+  private readonly opened = new vscode.EventEmitter<SessionState>();
+  /** A session was created or (re)loaded into the server. */
+  readonly onOpened = this.opened.event;
+  /** Every update of an open session, after the panel got it. */
+  readonly onUpdate = this.listeners.event;
+  /** A turn ended (any way). */
+  readonly onTurnEnded = this.turnEnded.event;
+
+  constructor(
+    readonly server: ServerConnection,
+    private readonly view: AgentView,
+    private readonly statusChanged: () => void,
+  ) {
+    server.onCrash((how) => void this.recover(how));
+    server.onStarted((client) => void this.reloadAll(client));
+  }
+
+  get active(): SessionState | undefined {
+    return this.activeId === undefined ? undefined : this.open.get(this.activeId);
+  }
+
+  get anyRunning(): boolean {
+    return [...this.open.values()].some((s) => s.turn !== undefined);
+  }
+
+  tabs(): void {
+    const tabs: Tab[] = [...this.open.values()].map((s) => ({
+      sessionId: s.id,
+      title: s.title,
+      running: s.turn !== undefined,
+    }));
+    this.view.post({ type: 'tabs', tabs, active: this.activeId });
+  }
+
+  select(sessionId: string): void {
+    if (this.open.has(sessionId)) {
+      this.activeId = sessionId;
+      this.tabs();
+      this.statusChanged();
+    }
+  }
+
+  /** A new session in a new tab. */
+  async create(): Promise<SessionState> {
+    const client = await this.server.start();
+    const result = await client.sendRequest<P.NewSessionResult>(M.SESSION_NEW, this.sessionParams());
+    const session = new SessionState(result.sessionId);
+    session.configOptions = result.configOptions;
+    session.modes = result.modes;
+    this.open.set(session.id, session);
+    this.view.post({ type: 'reset', sessionId: session.id });
+    this.activeId = session.id;
+    this.tabs();
+    this.postConfig(session);
+    this.postCommands(session);
+    this.statusChanged();
+    this.opened.fire(session);
+    return session;
+  }
+
+  /** Opens a stored session in a tab (or shows its tab) and redraws its conversation. */
+  async resume(sessionId: string, title?: string): Promise<void> {
+    if (!this.open.has(sessionId)) {
+      const session = new SessionState(sessionId);
+      session.title = title ?? session.title;
+      this.open.set(sessionId, session);
+      await this.load(await this.server.start(), session);
+    }
+    this.select(sessionId);
+  }
+
+  async close(sessionId: string): Promise<void> {
+    const session = this.open.get(sessionId);
+    if (session === undefined) {
+      return;
+    }
+    if (session.turn !== undefined) {
+      await this.cancel(sessionId);
+    }
+    this.open.delete(sessionId);
+    if (this.activeId === sessionId) {
+      this.activeId = [...this.open.keys()].at(-1);
+    }
+    this.tabs();
+    this.statusChanged();
+  }
+
+  async ensureActive(): Promise<SessionState> {
+    return this.active ?? (await this.create());
+  }
+
+  /**
+   * Runs a prompt in a session (the active one by default); while that session runs a turn,
+   * the prompt is queued and sent when the turn ends.
+   */
+  async prompt(text: string, attachments: Attachment[], sessionId?: string): Promise<void> {
+    let session: SessionState;
+    try {
+      session = (sessionId === undefined ? undefined : this.open.get(sessionId)) ?? (await this.ensureActive());
+    } catch (error) {
+      // Keep what the user typed: the server could not start, and they will try again.
+      this.view.post({ type: 'restorePrompt', text, attachments });
+      throw error;
+    }
+    if (session.turn !== undefined) {
+      session.queue.push({ text, attachments });
+      this.postQueue(session);
+      return;
+    }
+    await this.run(session, text, attachments);
+  }
+
+  dequeue(sessionId: string, index: number): void {
+    const session = this.open.get(sessionId);
+    const removed = session?.queue.splice(index, 1)[0];
+    if (session !== undefined && removed !== undefined) {
+      this.postQueue(session);
+      this.view.post({ type: 'restorePrompt', text: removed.text, attachments: removed.attachments });
+    }
+  }
+
+  private async run(session: SessionState, text: string, attachments: Attachment[]): Promise<void> {
+    const turn = { text, attachments, cancelled: false };
+    session.turn = turn;
+    this.setActivity(session, 'Starting');
+    this.tabs();
+    let retried = false;
+    try {
+      const client = await this.server.start();
+      const { blocks, labels } = await promptBlocks(text, attachments);
+      const promptIndex = session.prompts++;
+      if (session.title === 'New session') {
+        session.title = text.split('\n')[0]?.slice(0, 60) ?? session.title;
+        this.tabs();
+      }
+      this.view.post({ type: 'turnStart', sessionId: session.id, prompt: text, context: labels, promptIndex });
+      for (;;) {
+        try {
+          const result = await this.send(client, session, blocks);
+          this.view.post({
+            type: 'turnEnd',
+            sessionId: session.id,
+            stopReason: result.stopReason,
+            usage: result.usage,
+          });
+          break;
+        } catch (error) {
+          // The server lost the session (it restarted): load it back and send again, once.
+          if (!retried && errorType(error) === 'unknown_session') {
+            retried = true;
+            await this.load(client, session, false);
+            continue;
+          }
+          throw error;
+        }
+      }
+    } catch (error) {
+      this.failed(session, error);
+    } finally {
+      const cancelled = turn.cancelled;
+      session.turn = undefined;
+      this.setActivity(session, undefined);
+      this.tabs();
+      this.turnEnded.fire(session);
+      this.next(session, cancelled);
+    }
+  }
+
+  private async send(client: LanguageClient, session: SessionState, prompt: P.ContentBlock[]): Promise<P.PromptResult> {
+    const token = `agentls-turn-${this.nextToken++}`;
+    const progress = client.onProgress(WorkDoneProgress.type, token, (value) => {
+      if (value.kind !== 'end' && value.message !== undefined && session.turn?.cancelled === false) {
+        this.setActivity(session, value.message);
+      }
+    });
+    try {
+      return await client.sendRequest<P.PromptResult>(M.SESSION_PROMPT, {
+        sessionId: session.id,
+        prompt,
+        workDoneToken: token,
+      } satisfies P.PromptParams);
+    } finally {
+      progress.dispose();
+    }
+  }
+
+  private failed(session: SessionState, error: unknown): void {
+    const type = errorType(error);
+    const crashed = this.server.current === undefined && !(error instanceof SetupError);
+    let message = promptErrorMessage(error);
+    if (crashed) {
+      message = 'The agentls server stopped during this turn; it is restarting and will reload the conversation.';
+    }
+    this.server.output.error(`session/prompt failed: ${describe(error)}`);
+    this.view.post({ type: 'turnError', sessionId: session.id, message });
+    if (session.turn !== undefined && (crashed || type === 'no_api_key' || error instanceof SetupError)) {
+      // What they typed is not lost: it goes back to the prompt box to send again.
+      this.view.post({ type: 'restorePrompt', text: session.turn.text, attachments: session.turn.attachments });
+    }
+    if (crashed) {
+      return;
+    }
+    if (error instanceof SetupError) {
+      throw error;
+    }
+    // Not awaited: the panel stays usable while the notification is open.
+    if (type === 'no_api_key') {
+      void vscode.window.showErrorMessage(`agentls: ${message}`, 'Set API Key').then((choice) => {
+        if (choice === 'Set API Key') {
+          void vscode.commands.executeCommand('agentls.setApiKey');
+        }
+      });
+    } else {
+      void vscode.window.showErrorMessage(`agentls: ${message}`);
+    }
+  }
+
+  /** After a turn: the next queued prompt, or after a cancel the queue back in the prompt box. */
+  private next(session: SessionState, cancelled: boolean): void {
+    if (session.queue.length === 0 || !this.open.has(session.id)) {
+      return;
+    }
+    if (cancelled) {
+      const queued = session.queue.splice(0);
+      this.view.post({
+        type: 'restorePrompt',
+        text: queued.map((q) => q.text).join('\n\n'),
+        attachments: queued.flatMap((q) => q.attachments),
+      });
+      this.postQueue(session);
+      return;
+    }
+    const first = session.queue.shift();
+    this.postQueue(session);
+    if (first !== undefined) {
+      void this.run(session, first.text, first.attachments).catch((error: unknown) => {
+        void vscode.window.showErrorMessage(`agentls: ${describe(error)}`);
+      });
+    }
+  }
+
+  async cancel(sessionId?: string): Promise<void> {
+    const session = sessionId === undefined ? this.active : this.open.get(sessionId);
+    const client = this.server.current;
+    if (session?.turn === undefined || client === undefined) {
+      return;
+    }
+    session.turn.cancelled = true;
+    this.setActivity(session, 'Cancelling');
+    await client.sendNotification(M.SESSION_CANCEL, { sessionId: session.id });
+  }
+
+  /** A `session/update` from the server. */
+  update(params: P.SessionNotification): void {
+    const session = this.open.get(params.sessionId);
+    if (session === undefined || this.muted) {
+      return; // a late update of a session the user closed, or a replay the panel has
+    }
+    const update = params.update;
+    switch (update.sessionUpdate) {
+      case 'user_message_chunk':
+        // A replayed prompt (session/load): a turn of its own.
+        if (!session.inUserMessage) {
+          session.inUserMessage = true;
+          const text = update.content.type === 'text' ? update.content.text : '';
+          this.view.post({ type: 'turnStart', sessionId: session.id, prompt: text, promptIndex: session.prompts++ });
+          return;
+        }
+        break;
+      case 'agent_message_chunk':
+        this.setActivity(session, session.turn === undefined ? undefined : 'Writing the answer');
+        break;
+      case 'agent_thought_chunk':
+        this.setActivity(session, session.turn === undefined ? undefined : 'Thinking');
+        break;
+      case 'tool_call':
+      case 'tool_call_update':
+        if (update.content?.some((c) => c.type === 'diff')) {
+          session.editingPrompts.add(session.prompts - 1);
+        }
+        break;
+      case 'available_commands_update':
+        session.serverCommands = update.availableCommands;
+        this.postCommands(session);
+        break;
+      case 'current_mode_update':
+        if (session.modes) {
+          session.modes = { ...session.modes, currentModeId: update.currentModeId };
+          this.postConfig(session);
+        }
+        break;
+      case 'config_option_update':
+        session.configOptions = update.configOptions;
+        this.postConfig(session);
+        break;
+      case 'session_info_update':
+        if (update.title) {
+          session.title = update.title;
+          this.tabs();
+        }
+        break;
+      default:
+        break;
+    }
+    session.inUserMessage = update.sessionUpdate === 'user_message_chunk';
+    this.view.post({ type: 'update', sessionId: session.id, update });
+    this.listeners.fire({ session, update });
+  }
+
+  async setConfigOption(sessionId: string, configId: string, value: string): Promise<void> {
+    const session = this.open.get(sessionId);
+    if (session === undefined) {
+      return;
+    }
+    const client = await this.server.start();
+    const result = await client.sendRequest<{ configOptions?: P.SessionConfigOption[] }>(M.SESSION_SET_CONFIG_OPTION, {
+      sessionId,
+      configId,
+      value,
+    });
+    if (result.configOptions) {
+      session.configOptions = result.configOptions;
+    }
+    this.postConfig(session);
+  }
+
+  async setMode(sessionId: string, modeId: string): Promise<void> {
+    const session = this.open.get(sessionId);
+    if (session === undefined) {
+      return;
+    }
+    const client = await this.server.start();
+    await client.sendRequest(M.SESSION_SET_MODE, { sessionId, modeId });
+    if (session.modes) {
+      session.modes = { ...session.modes, currentModeId: modeId };
+    }
+    this.postConfig(session);
+  }
+
+  async history(): Promise<P.SessionInfo[]> {
+    const client = await this.server.start();
+    const params = this.sessionParams();
+    const result = await client.sendRequest<P.ListSessionsResult>(
+      M.SESSION_LIST,
+      params.cwd === undefined ? {} : { cwd: params.cwd },
+    );
+    return result.sessions;
+  }
+
+  /** Redraws a session from the server's journal (`session/load` replays it as updates). */
+  private async load(client: LanguageClient, session: SessionState, redraw = true): Promise<void> {
+    if (redraw) {
+      session.prompts = 0;
+      session.editingPrompts.clear();
+      session.inUserMessage = false;
+      this.view.post({ type: 'reset', sessionId: session.id });
+    }
+    const params: P.LoadSessionParams = { ...this.sessionParams(), sessionId: session.id };
+    // The replay comes before the answer; without a redraw the panel already shows it.
+    this.muted = !redraw;
+    let result: P.NewSessionResult | null;
+    try {
+      result = await client.sendRequest<P.NewSessionResult | null>(M.SESSION_LOAD, params);
+    } finally {
+      this.muted = false;
+    }
+    session.configOptions = result?.configOptions ?? session.configOptions;
+    session.modes = result?.modes ?? session.modes;
+    session.inUserMessage = false;
+    this.postConfig(session);
+    this.postCommands(session);
+    this.opened.fire(session);
+  }
+
+  /** A new server process: every open session is loaded into it again. */
+  private async reloadAll(client: LanguageClient): Promise<void> {
+    const notice = this.crashNotice;
+    this.crashNotice = undefined;
+    for (const session of [...this.open.values()]) {
+      try {
+        await this.load(client, session);
+        if (notice !== undefined) {
+          this.view.post({ type: 'notice', sessionId: session.id, level: 'warning', message: notice });
+        }
+      } catch (error) {
+        if (errorType(error) !== 'unknown_session') {
+          this.view.post({
+            type: 'notice',
+            sessionId: session.id,
+            level: 'error',
+            message: `Reloading the session failed: ${describe(error)}`,
+          });
+          continue;
+        }
+        // Never prompted, so never stored: nothing to reload; the tab goes on as a new session.
+        const result = await client.sendRequest<P.NewSessionResult>(M.SESSION_NEW, this.sessionParams());
+        this.open.delete(session.id);
+        const wasActive = this.activeId === session.id;
+        this.view.post({ type: 'reset', sessionId: session.id });
+        session.id = result.sessionId;
+        this.open.set(session.id, session);
+        if (wasActive) {
+          this.activeId = session.id;
+        }
+        this.tabs();
+      }
+    }
+  }
+
+  /** The server died: start it again (its `onStarted` reloads the sessions), unless it keeps dying. */
+  private async recover(how: string): Promise<void> {
+    const now = Date.now();
+    this.crashedAt = [...this.crashedAt.filter((t) => now - t < 180_000), now];
+    for (const session of this.open.values()) {
+      this.setActivity(session, undefined);
+    }
+    if (this.crashedAt.length > 3) {
+      const message = `${how} four times in three minutes; it is not restarted again. See "Agent: Show Server Log", then run "Agent: Restart Server".`;
+      void vscode.window.showErrorMessage(`agentls: ${message}`, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') {
+          this.server.output.show(true);
+        }
+      });
+      return;
+    }
+    this.crashNotice = `${how}. It was restarted and this conversation reloaded from its journal; a turn that was running ends there.`;
+    this.server.output.warn(`${how}; restarting it.`);
+    try {
+      await this.server.start();
+    } catch (error) {
+      void vscode.window.showErrorMessage(`agentls: ${how} and did not restart: ${describe(error)}`);
+    }
+  }
+
+  setActivity(session: SessionState, activity: string | undefined): void {
+    if (session.activity !== activity) {
+      session.activity = activity;
+      this.statusChanged();
+    }
+  }
+
+  private postQueue(session: SessionState): void {
+    this.view.post({ type: 'queue', sessionId: session.id, prompts: session.queue.map((q) => q.text) });
+  }
+
+  private postConfig(session: SessionState): void {
+    this.view.post({
+      type: 'config',
+      sessionId: session.id,
+      configOptions: session.configOptions,
+      modes: session.modes,
+    });
+  }
+
+  private postCommands(session: SessionState): void {
+    const names = new Set(session.serverCommands.map((c) => c.name));
+    const commands = [...session.serverCommands, ...CLIENT_COMMANDS.filter((c) => !names.has(c.name))];
+    this.view.post({ type: 'commands', sessionId: session.id, commands });
+  }
+
+  private sessionParams(): P.NewSessionParams {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const params: P.NewSessionParams = { mcpServers: mcpServers() };
+    if (folder?.uri.scheme === 'file') {
+      params.cwd = folder.uri.fsPath;
+    }
+    return params;
+  }
+
+  dispose(): void {
+    this.listeners.dispose();
+    this.turnEnded.dispose();
+    this.opened.dispose();
+  }
+}
+
+/** What kind of error the server answered (`error.data.type`, docs/protocol.md). */
+export function errorType(error: unknown): P.ErrorType | undefined {
+  if (!(error instanceof ResponseError)) {
+    return undefined;
+  }
+  const data = error.data as { type?: unknown } | undefined;
+  if (typeof data?.type === 'string') {
+    return data.type as P.ErrorType;
+  }
+  // Servers from before `data.type`.
+  if (error.code === M.ErrorCodes.sessionError) {
+    return /unknown session/i.test(error.message) ? 'unknown_session' : 'session_busy';
+  }
+  if (error.code === M.ErrorCodes.modelError && /no anthropic api key/i.test(error.message)) {
+    return 'no_api_key';
+  }
+  return undefined;
+}
+
+function promptErrorMessage(error: unknown): string {
+  if (error instanceof ResponseError) {
+    return error.message;
+  }
+  if (error instanceof SetupError) {
+    return error.message.replace(/^agentls: /, '');
+  }
+  return `the prompt failed: ${describe(error)}. See "Agent: Show Server Log".`;
+}
