@@ -33,6 +33,13 @@ export default tseslint.config(
         window: 'readonly',
         document: 'readonly',
         requestAnimationFrame: 'readonly',
+        // Code that tests run inside the page (page.evaluate).
+        getComputedStyle: 'readonly',
+        Node: 'readonly',
+        atob: 'readonly',
+        DataTransfer: 'readonly',
+        File: 'readonly',
+        ClipboardEvent: 'readonly',
       },
     },
   },

@@ -382,10 +382,18 @@ export function showError(error: unknown): void {
 }
 
 /**
- * Opens the settings UI on a setting in the scope where it can be set: the server command is
- * machine-overridable, so a remote window (code-server, SSH) sets it in the Remote tab.
+ * Opens the settings UI on a setting, in the scope whose value is in force: a workspace's
+ * value wins over the others; otherwise, in a remote window (code-server, SSH), the
+ * machine-overridable server command is set in the Remote tab, where the User tab hides it.
  */
 async function openSetting(setting: string): Promise<void> {
-  const command = vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
-  await vscode.commands.executeCommand(command, setting);
+  const dot = setting.indexOf('.');
+  const info = vscode.workspace.getConfiguration(setting.slice(0, dot)).inspect(setting.slice(dot + 1));
+  let command = 'workbench.action.openGlobalSettings';
+  if (info?.workspaceFolderValue !== undefined || info?.workspaceValue !== undefined) {
+    command = 'workbench.action.openWorkspaceSettings';
+  } else if (vscode.env.remoteName !== undefined) {
+    command = 'workbench.action.openRemoteSettings';
+  }
+  await vscode.commands.executeCommand(command, { query: setting });
 }

@@ -48,7 +48,7 @@ export const ErrorCodes = {
 } as const;
 
 /** `error.data.type`: what went wrong, so clients need not match message text. */
-export type ErrorType = 'unknown_session' | 'session_busy' | 'no_api_key';
+export type ErrorType = 'unknown_session' | 'session_busy' | 'no_api_key' | 'authentication_error' | (string & {});
 
 export interface Range {
   start: { line: number; character: number };

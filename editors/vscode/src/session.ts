@@ -185,8 +185,9 @@ export class Sessions implements vscode.Disposable {
     this.setActivity(session, 'Starting');
     this.tabs();
     let retried = false;
+    let client: LanguageClient | undefined;
     try {
-      const client = await this.server.start();
+      client = await this.server.start();
       const { blocks, labels } = await promptBlocks(text, attachments);
       const promptIndex = session.prompts++;
       if (session.title === 'New session') {
@@ -215,7 +216,7 @@ export class Sessions implements vscode.Disposable {
         }
       }
     } catch (error) {
-      this.failed(session, error);
+      this.failed(session, error, client);
     } finally {
       const cancelled = turn.cancelled;
       session.turn = undefined;
@@ -244,16 +245,18 @@ export class Sessions implements vscode.Disposable {
     }
   }
 
-  private failed(session: SessionState, error: unknown): void {
+  private failed(session: SessionState, error: unknown, client: LanguageClient | undefined): void {
     const type = errorType(error);
-    const crashed = this.server.current === undefined && !(error instanceof SetupError);
+    // The connection the prompt went out on is gone: the server died under the turn.
+    const crashed = client !== undefined && client !== this.server.current;
     let message = promptErrorMessage(error);
     if (crashed) {
       message = 'The agentls server stopped during this turn; it is restarting and will reload the conversation.';
     }
     this.server.output.error(`session/prompt failed: ${describe(error)}`);
     this.view.post({ type: 'turnError', sessionId: session.id, message });
-    if (session.turn !== undefined && (crashed || type === 'no_api_key' || error instanceof SetupError)) {
+    const keyProblem = type === 'no_api_key' || type === 'authentication_error';
+    if (session.turn !== undefined && (crashed || keyProblem || error instanceof SetupError)) {
       // What they typed is not lost: it goes back to the prompt box to send again.
       this.view.post({ type: 'restorePrompt', text: session.turn.text, attachments: session.turn.attachments });
     }
@@ -264,7 +267,7 @@ export class Sessions implements vscode.Disposable {
       throw error;
     }
     // Not awaited: the panel stays usable while the notification is open.
-    if (type === 'no_api_key') {
+    if (keyProblem) {
       void vscode.window.showErrorMessage(`agentls: ${message}`, 'Set API Key').then((choice) => {
         if (choice === 'Set API Key') {
           void vscode.commands.executeCommand('agentls.setApiKey');
@@ -541,7 +544,7 @@ export function errorType(error: unknown): P.ErrorType | undefined {
   }
   const data = error.data as { type?: unknown } | undefined;
   if (typeof data?.type === 'string') {
-    return data.type as P.ErrorType;
+    return data.type;
   }
   // Servers from before `data.type`.
   if (error.code === M.ErrorCodes.sessionError) {

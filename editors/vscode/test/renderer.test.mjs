@@ -110,9 +110,40 @@ async function openPanel() {
   await page.evaluate(() => {
     window.sent = [];
     window.acquireVsCodeApi = () => ({ postMessage: (message) => window.sent.push(message) });
+    // Every event here belongs to the one open session, "s", as the host would send them.
+    const post = window.postMessage.bind(window);
+    window.postMessage = (data, origin) => {
+      if (data?.type === 'batch') {
+        const global = new Set([
+          'status',
+          'tabs',
+          'history',
+          'fileMatches',
+          'attach',
+          'restorePrompt',
+          'focusComposer',
+        ]);
+        data = {
+          ...data,
+          events: data.events.map((e) => (global.has(e.type) || 'sessionId' in e ? e : { ...e, sessionId: 's' })),
+        };
+      }
+      post(data, origin);
+    };
+    // The HTML markdown-it renders, without the code blocks' buttons the panel adds.
+    window.cleanHtml = (nodes) =>
+      nodes
+        .map((node) => {
+          const copy = node.cloneNode(true);
+          copy.querySelectorAll('.code-bar').forEach((bar) => bar.remove());
+          copy.querySelectorAll('pre.decorated').forEach((pre) => pre.removeAttribute('class'));
+          return copy.innerHTML;
+        })
+        .join('');
   });
   await page.addScriptTag({ path: path.join(root, 'dist/webview.js') });
   await page.waitForFunction(() => window.sent.some((m) => m.type === 'ready'));
+  await post(page, [{ type: 'tabs', tabs: [{ sessionId: 's', title: 'Test', running: false }], active: 's' }]);
   return page;
 }
 
@@ -122,7 +153,7 @@ await check('a 100 KB streamed answer renders incrementally, correctly, within t
   const page = await openPanel();
   await post(page, [
     { type: 'status', running: true, server: 'running', activity: 'Thinking' },
-    { type: 'turnStart', prompt: 'Explain everything' },
+    { type: 'turnStart', prompt: 'Explain everything', promptIndex: 0 },
   ]);
   // Streamed from inside the page, a few chunks per animation frame, like a fast model.
   const result = await page.evaluate(
@@ -179,7 +210,7 @@ await check('a 100 KB streamed answer renders incrementally, correctly, within t
       return {
         sameFirstBlock: firstBlock !== null && firstBlock === blocks[0] && firstBlock.isConnected,
         blocks: blocks.length,
-        html: blocks.map((b) => b.innerHTML).join(''),
+        html: window.cleanHtml(blocks),
         expectedHtml: expected.innerHTML,
         live: document.querySelector('.answer .md-live').innerHTML,
         p95: renderTimes[Math.floor(renderTimes.length * 0.95)],
@@ -226,7 +257,7 @@ await check(
     const page = await openPanel();
     await post(page, [
       { type: 'status', running: true, server: 'running' },
-      { type: 'turnStart', prompt: 'Explain again' },
+      { type: 'turnStart', prompt: 'Explain again', promptIndex: 0 },
     ]);
     // Astral characters count once on the wire (Python str length) but twice in JavaScript.
     const full = longAnswer(16 * 1024)
@@ -297,9 +328,7 @@ await check(
           failedBlocks: failedBlocks.length,
           afterRetry,
           noteAfter,
-          html: blocks()
-            .map((b) => b.innerHTML)
-            .join(''),
+          html: window.cleanHtml(blocks()),
           expectedHtml: expected.innerHTML,
           live: document.querySelector('.answer .md-live').innerHTML,
           firstKept: firstBlock.isConnected && blocks()[0] === firstBlock,
@@ -341,7 +370,7 @@ await check('a retry that cuts into the block after a committed one re-renders t
   // backtick of the fence, so the paragraph goes on: it must not stay committed on its own.
   const page = await openPanel();
   await post(page, [
-    { type: 'turnStart', prompt: 'q' },
+    { type: 'turnStart', prompt: 'q', promptIndex: 0 },
     text('agent_message_chunk', 'para\n'),
     text('agent_message_chunk', '```\ncode\n'),
   ]);
@@ -359,9 +388,7 @@ await check('a retry that cuts into the block after a committed one re-renders t
     { type: 'turnEnd', stopReason: 'end_turn' },
   ]);
   await page.waitForSelector('.turn-footer');
-  const html = await page.evaluate(() =>
-    [...document.querySelectorAll('.answer .md-block')].map((b) => b.innerHTML).join(''),
-  );
+  const html = await page.evaluate(() => window.cleanHtml([...document.querySelectorAll('.answer .md-block')]));
   assert.equal(html, await page.evaluate(() => window.agentls.render('para\n`inline` more')));
   await page.close();
 });
@@ -369,7 +396,7 @@ await check('a retry that cuts into the block after a committed one re-renders t
 await check('thinking, tool cards, edits, permissions, a retry, cancel and new session', async () => {
   const page = await openPanel();
   await post(page, [
-    { type: 'turnStart', prompt: 'Fix it', context: 'selection in src/app.py:1-2' },
+    { type: 'turnStart', prompt: 'Fix it', context: ['selection in src/app.py:1-2'], promptIndex: 0 },
     text('agent_thought_chunk', 'Let me **think**.'),
     // A failed attempt: thinking, text, a read it started, more text; then the retry.
     text('agent_thought_chunk', ' Hmm 😀'),
@@ -398,6 +425,11 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
       status: 'pending',
       rawInput: {},
     }),
+  ]);
+  // Before its input is complete, the card says what it is doing, not the tool's API name.
+  await page.waitForSelector('.tool[data-tool-call-id="t1"]');
+  assert.equal(await page.locator('.tool[data-tool-call-id="t1"] .tool-title').textContent(), 'Preparing an edit…');
+  await post(page, [
     update('tool_call_update', {
       toolCallId: 't1',
       title: 'Edit src/app.py',
@@ -412,6 +444,14 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
         { type: 'content', content: { type: 'text', text: 'Edited src/app.py' } },
       ],
       locations: [{ path: '/w/src/app.py', line: 2 }],
+    }),
+    update('tool_call', {
+      toolCallId: 't3',
+      title: 'Create src/new.py',
+      kind: 'edit',
+      status: 'completed',
+      rawInput: {},
+      content: [{ type: 'diff', path: '/w/src/new.py', oldText: null, newText: 'a\nb\nc\nd\ne\nf\n' }],
     }),
     {
       type: 'permission',
@@ -440,7 +480,17 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
     result: document.querySelector('.tool-result pre')?.textContent,
     context: document.querySelector('.prompt-context')?.textContent,
     status: document.querySelector('.status-line')?.textContent,
+    stats: [...document.querySelectorAll('.diff-row')].map((r) =>
+      [...r.querySelectorAll('.diff-new, .diff-added, .diff-removed')].map((n) => n.textContent).join(' '),
+    ),
+    permissionInTurn: document.querySelector('.turn .turn-body .permission') !== null,
   }));
+  assert.deepEqual(
+    dom.stats,
+    ['+1 −1', 'new file +6 −0'],
+    'diff stats: changed lines, and a created file counts what it adds',
+  );
+  assert.ok(dom.permissionInTurn, 'the permission question is not inside its turn');
   assert.equal(dom.thought, false, 'thinking starts collapsed');
   assert.match(dom.thoughtText, /^Thought\s*Let me think\.\s*$/);
   assert.equal(dom.answer, 'I will edit app.py.', 'superseded text was not dropped');
@@ -453,7 +503,7 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
   assert.equal(dom.context, 'selection in src/app.py:1-2');
   assert.equal(dom.status, 'Running make');
   await page.click('.diff-row button:has-text("Open diff")');
-  await page.click('.diff-row button:has-text("Undo turn")');
+  await page.click('.diff-row button:has-text("Undo")');
   await page.click('.permission button:has-text("Allow once")');
   await page.click('button.cancel');
   await page.screenshot({ path: path.join(outDir, 'renderer-cards.png') });
@@ -465,14 +515,14 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
   await page.waitForSelector('.turn-footer[data-stop-reason="cancelled"]');
   await page.fill('.prompt-box', 'next question');
   await page.press('.prompt-box', 'Enter');
-  await page.click('button.new-session');
+  await page.click('button.tab-new');
   const sent = await page.evaluate(() => window.sent.filter((m) => m.type !== 'ready'));
   assert.deepEqual(sent, [
-    { type: 'openDiff', toolCallId: 't1', index: 0 },
-    { type: 'undoTurn' },
+    { type: 'openDiff', sessionId: 's', toolCallId: 't1', index: 0 },
+    { type: 'rewind', sessionId: 's', promptIndex: 0 },
     { type: 'permission', requestId: 3, optionId: 'a1' },
-    { type: 'cancel' },
-    { type: 'prompt', text: 'next question' },
+    { type: 'cancel', sessionId: 's' },
+    { type: 'prompt', sessionId: 's', text: 'next question', attachments: [] },
     { type: 'newSession' },
   ]);
   assert.equal(await page.locator('.permission.answered').count(), 1);

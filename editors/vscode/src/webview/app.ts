@@ -145,6 +145,7 @@ export class App {
         this.composer.setRunning(event.running);
         document.body.dataset.running = String(event.running);
         this.statusLine.textContent = event.activity ?? SERVER_LABELS[event.server];
+        this.statusLine.title = this.statusLine.textContent;
         this.statusLine.dataset.server = event.server;
         break;
       case 'queue':

@@ -76,7 +76,7 @@ export class ToolCard {
     if (update.title) {
       this.rawTitle = update.title;
     }
-    this.titleNode.textContent = displayTitle(this.rawTitle, this.kind);
+    setInlineCode(this.titleNode, displayTitle(this.rawTitle, this.kind));
     if (update.status) {
       this.setStatus(update.status);
     }
@@ -196,6 +196,11 @@ export function unifiedDiff(diff: { path: string; oldText?: string | null; newTe
     }
   }
   return pre;
+}
+
+/** Text with `code spans` shown as code, as the server writes titles. */
+export function setInlineCode(node: HTMLElement, text: string): void {
+  node.replaceChildren(...text.split(/`([^`]+)`/).map((part, i) => (i % 2 === 1 ? el('code', undefined, part) : part)));
 }
 
 export function isEmptyObject(value: unknown): boolean {

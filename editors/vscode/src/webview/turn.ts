@@ -5,7 +5,7 @@ import type * as P from '../protocol';
 import { decorateCodeBlocks, md } from './codeBlocks';
 import { announce, button, el, fmt, send } from './dom';
 import { StreamingMarkdown } from './markdownStream';
-import { ToolCard, isEmptyObject, unifiedDiff } from './toolCard';
+import { ToolCard, isEmptyObject, setInlineCode, unifiedDiff } from './toolCard';
 
 /** A run of streamed text in a turn's body: an answer segment or a thought. */
 interface TextPart {
@@ -168,7 +168,9 @@ export class Turn {
     node.dataset.requestId = String(requestId);
     const title = params.toolCall.title ?? params.toolCall.kind ?? 'use a tool';
     node.setAttribute('aria-label', `Permission: ${title}`);
-    node.append(el('div', 'permission-title', `The agent wants to: ${title}`));
+    const heading = el('div', 'permission-title');
+    setInlineCode(heading, `The agent wants to: ${title}`);
+    node.append(heading);
     const input = params.toolCall.rawInput as { command?: unknown } | undefined;
     if (typeof input?.command === 'string') {
       node.append(el('pre', 'permission-command', input.command));
