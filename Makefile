@@ -60,3 +60,9 @@ bench: $(STAMP)
 .PHONY: load
 load: $(STAMP)
 	AGENTLS_LOAD=full $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_load.py
+
+# The configuration schema's copies (README and docs tables, the Neovim option list, the VS
+# Code settings), rewritten from server/agentls/config.py; `make test` checks they are current.
+.PHONY: config-docs
+config-docs: $(STAMP)
+	$(BIN)/python -m agentls.config_render

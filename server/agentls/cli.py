@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     acp.add_argument(
         "--options", default=None, metavar="JSON", help="server options as JSON (docs/protocol.md)"
     )
-    commands.add_parser("config-schema", help="print the server's options as JSON")
+    schema = commands.add_parser("config-schema", help="print the server's options")
+    schema.add_argument("--format", choices=("json", "markdown", "lua"), default="json")
     ask = commands.add_parser("ask", help="ask the agent once, from the terminal")
     ask.add_argument("prompt", help="what to ask")
     ask.add_argument("--root", type=Path, default=Path.cwd(), help="workspace root (default: .)")
@@ -55,9 +56,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_acp(args.options)
     if args.command == "config-schema":
+        from agentls import config_render
         from agentls.config import schema
 
-        print(json.dumps(schema(), indent=2))
+        if args.format == "json":
+            print(json.dumps(schema(), indent=2))
+        else:
+            print(getattr(config_render, args.format)(), end="")
         return 0
     if args.command == "ask":
         from agentls.client.terminal import ask

@@ -172,14 +172,16 @@ async def acp_agent(
 
         command += ["--options", json.dumps(options)]
     stderr = stderr_path.open("w") if stderr_path else None
-    async with spawn_agent_process(
-        cast(Any, client),  # implements the parts of acp.Client its capabilities advertise
-        command[0],
-        *command[1:],
-        env=env,
-        cwd=root,
-        transport_kwargs={"stderr": stderr} if stderr else None,
-    ) as (conn, process):
+    async with (
+        spawn_agent_process(
+            cast(Any, client),  # implements the parts of acp.Client its capabilities advertise
+            command[0],
+            *command[1:],
+            env=env,
+            cwd=root,
+            transport_kwargs={"stderr": stderr} if stderr else None,
+        ) as (conn, process)
+    ):
         init = await conn.initialize(
             protocol_version=PROTOCOL_VERSION,
             client_capabilities=ClientCapabilities(
