@@ -23,7 +23,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# ACP's official TypeScript SDK, for tests/acp_agent/test_ts_client.py.
+ACP_TS := tests/acp_agent/ts
+$(ACP_TS)/node_modules/.installed: $(ACP_TS)/package.json $(ACP_TS)/package-lock.json
+	cd $(ACP_TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pytest: $(STAMP) $(ACP_TS)/node_modules/.installed
 	$(BIN)/pytest -q
 
 # The Neovim plugin alone (real headless Neovim 0.11); `make pytest` already includes it.
