@@ -191,3 +191,91 @@ async def test_sessions_are_listed_loaded_and_resumed_after_a_restart(
         sim.load([text_turn("Third answer.")])
         await third.prompt(session, "Once more")
         assert len(sim.requests[-1]["body"]["messages"]) == 5
+
+
+async def test_a_command_asks_first_and_runs_once_allowed(acp: AcpSession, sim: Any) -> None:
+    async def allow(params: dict[str, Any]) -> dict[str, Any]:
+        return {"outcome": {"outcome": "selected", "optionId": "allow_once"}}
+
+    acp.client.permission_handler = allow
+    sim.load(
+        [
+            {"blocks": [{"type": "tool_use", "name": "bash", "input": {"command": "echo hi"}}]},
+            text_turn("Ran it."),
+        ]
+    )
+    session = (await acp.new_session())["sessionId"]
+    assert (await acp.prompt(session, "run it"))["stopReason"] == "end_turn"
+    [asked] = acp.client.permission_requests
+    assert asked["toolCall"]["kind"] == "execute"
+    assert {o["kind"] for o in asked["options"]} == {
+        "allow_once",
+        "allow_always",
+        "reject_once",
+        "reject_always",
+    }
+    result = sim.requests[1]["body"]["messages"][-1]["content"][0]
+    assert "hi" in str(result["content"]) and not result.get("is_error")
+
+
+async def test_a_retry_is_told_through_the_extension_and_in_the_text(
+    workspace: Path, sim_env: dict[str, str], sim: Any
+) -> None:
+    answer = "The whole answer."
+    fault = {"kind": "sse_error", "after_deltas": 2, "error_type": "overloaded_error"}
+    sim.load(
+        [
+            {"blocks": [{"type": "text", "text": answer}], "chunk": 3, "fault": fault},
+            {"blocks": [{"type": "text", "text": answer}]},
+        ]
+    )
+    async with acp_agent(workspace, sim_env, options={"retryInitialDelay": 0.05}) as acp:
+        session = (await acp.new_session())["sessionId"]
+        assert (await acp.prompt(session, "question"))["stopReason"] == "end_turn"
+        [retry] = [u["update"] for u in acp.client.extension_updates]
+        assert retry["sessionUpdate"] == "retry" and retry["superseded"]["agent_message_chunk"] == 6
+        text = acp.client.text(session)
+        assert "retrying (attempt 2 of 5)" in text and text.endswith(answer)
+
+
+async def test_the_plan_tool_shows_a_plan(acp: AcpSession, sim: Any) -> None:
+    entries = [
+        {"content": "Read the code", "status": "completed"},
+        {"content": "Fix the bug", "status": "in_progress", "priority": "high"},
+    ]
+    sim.load(
+        [
+            {
+                "blocks": [
+                    {"type": "tool_use", "name": "update_plan", "input": {"entries": entries}}
+                ]
+            },
+            text_turn("Working on it."),
+        ]
+    )
+    session = (await acp.new_session())["sessionId"]
+    await acp.prompt(session, "fix it")
+    [plan] = acp.client.of_kind("plan", session)
+    assert plan["entries"] == [
+        {"content": "Read the code", "status": "completed", "priority": "medium"},
+        {"content": "Fix the bug", "status": "in_progress", "priority": "high"},
+    ]
+    tool_call = acp.client.of_kind("tool_call", session)[0]
+    assert tool_call["kind"] == "think"
+
+
+async def test_the_model_choices_come_from_the_apis_list(acp: AcpSession, sim: Any) -> None:
+    created = await acp.new_session()
+    session = created["sessionId"]
+
+    def models() -> list[str] | None:
+        for update in reversed(acp.client.of_kind("config_option_update", session)):
+            option = next(o for o in update["configOptions"] if o["id"] == "model")
+            return [choice["value"] for choice in option["options"]]
+        return None
+
+    await acp.client.wait_for(models, what="the API's model list")
+    listed = models()
+    assert listed is not None and "claude-opus-4-5-20251101" in listed
+    # The configured model stays choosable though the list names it by its dated id.
+    assert listed[0] == "claude-sonnet-4-5"

@@ -239,6 +239,7 @@ class Sessions:
             documents=self.editor,
             edits=self.editor.edit_target(session.id),
             holding=lambda path: self.editor.holding(session.id, path),
+            notify=session.updates.send,
             journal=session.history.begin_turn(),
             command_timeout=config.command_timeout,
         )

@@ -23,6 +23,8 @@ class ToolContext:
     # While open, `documents` shows the editor's text of a path that a tool names, where
     # the editor does not push its buffers (ACP fetches it); None: always current (LSP).
     holding: Callable[[Path], AbstractAsyncContextManager[None]] | None = None
+    # Sends a session update of the tool's own (the plan tool's `plan`); None: nobody sees.
+    notify: Callable[[dict[str, Any]], None] | None = None
 
 
 class EditJournal(Protocol):

@@ -11,6 +11,7 @@ from typing import Any
 
 from agentls.tools.base import Tool, ToolContext, ToolError, ToolOutcome, cut
 from agentls.tools.bash import BashTool
+from agentls.tools.plan import PlanTool
 from agentls.tools.search import SearchTool
 from agentls.tools.text_editor import TextEditorTool
 from agentls.workspace.paths import WorkspacePathError, relative_display, resolve_in_workspace
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def default_tools() -> list[Tool]:
-    return [TextEditorTool(), SearchTool(), BashTool()]
+    return [TextEditorTool(), SearchTool(), BashTool(), PlanTool()]
 
 
 def find_tool(tools: Iterable[Tool], name: str) -> Tool | None:
