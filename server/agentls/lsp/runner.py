@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from agentls.agent.store import wait_for_syncs
 from agentls.lsp import pygls_adapter
-from agentls.lsp.server import AgentServer, ClientLogHandler, build_server
+from agentls.lsp.server import AgentServer, ClientLogHandler, OneLineClientErrors, build_server
 from agentls.lsp.transport import read_messages
 from agentls.stdio import stdin_stdout
 
@@ -21,6 +21,8 @@ def serve() -> int:
     from agentls.log import configure_logging
 
     configure_logging()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLineClientErrors())
     server = build_server()
     logging.getLogger().addHandler(ClientLogHandler(server))
     stdin, stdout = stdin_stdout()

@@ -161,10 +161,31 @@ def _not_a_client_error(record: logging.LogRecord) -> bool:
     an unknown session. The client has its answer; its log needs no traceback."""
     if not record.name.startswith("pygls"):
         return True
+    if getattr(record, "client_error", False):
+        return False
     error = record.exc_info[1] if record.exc_info else None
     if isinstance(error, JsonRpcException) and error.code != JsonRpcInternalError.CODE:
         return False
     return "unknown method" not in record.getMessage()
+
+
+class OneLineClientErrors(logging.Filter):
+    """pygls logs every error it answers with, traceback and all, at ERROR. An error the
+    client gets an answer for (no key, an unknown session, a failed model request) is an
+    ordinary event: one line at WARNING, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (
+            record.name.startswith("pygls")
+            and isinstance(error, JsonRpcException)
+            and error.code != JsonRpcInternalError.CODE
+        ):
+            record.msg, record.args = "Answered with error %s: %s", (error.code, error.message)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.client_error = True  # the client has its answer: not for its log too
+        return True
 
 
 def build_server() -> AgentServer:
