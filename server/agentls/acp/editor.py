@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from agentls.acp.connection import AcpConnection
+from agentls.agent.updates import MESSAGE_CHUNK
 from agentls.config import Config
-from agentls.protocol import names
+from agentls.protocol import names, payloads
 from agentls.protocol.errors import RpcError
 from agentls.stdio import PipeWriter
 from agentls.workspace.edits import DiskEdits, EditResult, EditTarget, current_text
@@ -131,13 +132,7 @@ class AcpEditor:
             )
             self.connection.notify(
                 names.SESSION_UPDATE,
-                {
-                    "sessionId": params["sessionId"],
-                    "update": {
-                        "sessionUpdate": "agent_message_chunk",
-                        "content": {"type": "text", "text": note},
-                    },
-                },
+                payloads.notification(params["sessionId"], payloads.chunk(MESSAGE_CHUNK, note)),
             )
 
     @property

@@ -28,6 +28,7 @@ from agentls.agent.session_options import (
 from agentls.agent.store import SessionStore
 from agentls.agent.updates import SessionUpdates
 from agentls.config import Config
+from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
 
@@ -132,34 +133,19 @@ class Sessions:
             config_id, value, [m for m, _ in self.models()]
         )
         if config_id == MODE:
-            session.updates.send(
-                {
-                    "sessionUpdate": "current_mode_update",
-                    "currentModeId": self.config_for(session).permission_mode,
-                }
-            )
-        session.updates.send(
-            {"sessionUpdate": "config_option_update", "configOptions": self.config_options(session)}
-        )
+            session.updates.send(payloads.current_mode(self.config_for(session).permission_mode))
+        session.updates.send(payloads.config_options(self.config_options(session)))
 
     def announce(self, session: Session) -> None:
         """What a client learns right after it creates or loads a session: the commands."""
         self.model_list.fetch_once(self.models_changed)
         session.updates.send(
-            {
-                "sessionUpdate": "available_commands_update",
-                "availableCommands": [command.to_acp() for command in commands.COMMANDS],
-            }
+            payloads.available_commands([command.to_acp() for command in commands.COMMANDS])
         )
 
     def models_changed(self) -> None:
         for session in list(self._sessions.values()):
-            session.updates.send(
-                {
-                    "sessionUpdate": "config_option_update",
-                    "configOptions": self.config_options(session),
-                }
-            )
+            session.updates.send(payloads.config_options(self.config_options(session)))
 
     async def run_command(self, session: Session, text: str) -> str | None:
         """The reply of a slash command, or None if `text` is not one of ours."""
@@ -186,9 +172,7 @@ class Sessions:
             None,
         )
         if title is not None and not session.conversation.messages:
-            session.updates.send(
-                {"sessionUpdate": "session_info_update", "title": title[:TITLE_LENGTH]}
-            )
+            session.updates.send(payloads.session_info(title[:TITLE_LENGTH]))
 
     def get(self, session_id: str) -> Session:
         session = self._sessions.get(session_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from agentls.protocol import payloads
 from agentls.tools.base import ToolContext, ToolError, ToolOutcome
 
 STATUSES = ("pending", "in_progress", "completed")
@@ -62,7 +63,7 @@ class PlanTool:
             raise ToolError(f"`entries` must be an array of at most {MAX_ENTRIES} steps")
         plan = [_entry(position, entry) for position, entry in enumerate(entries)]
         if ctx.notify is not None:
-            ctx.notify({"sessionUpdate": "plan", "entries": plan})
+            ctx.notify(payloads.plan(plan))
         lines = [f"[{'x' if e['status'] == 'completed' else ' '}] {e['content']}" for e in plan]
         return ToolOutcome("Plan updated:\n" + "\n".join(lines) if lines else "Plan cleared.")
 
