@@ -15,7 +15,7 @@ import inspect
 import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentls.jsonrpc import invalid_request
@@ -50,7 +50,7 @@ class AcpConnection:
         data = json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
         self.writer.write(data.encode("utf-8"))
 
-    def notify(self, method: str, params: dict[str, Any]) -> None:
+    def notify(self, method: str, params: Mapping[str, Any]) -> None:
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
     async def request(self, method: str, params: dict[str, Any]) -> Any:
