@@ -26,9 +26,9 @@ function keys(): string[] {
 }
 
 /**
- * The `agentls` section as the server's configuration. `thinking` is a budget in tokens in
- * the settings UI (0: off) and the API's object on the wire: `{"type": "enabled",
- * "budget_tokens": N}` or null.
+ * The `agentls` section as the server's configuration. `thinking` may be a budget in tokens
+ * in the settings (0: off); the wire has the API's object: `{"type": "enabled",
+ * "budget_tokens": N}` or null. An object (or null) goes as it is.
  */
 export function serverSettings(): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration('agentls');
@@ -39,8 +39,10 @@ export function serverSettings(): Record<string, unknown> {
       options[key] = value;
     }
   }
-  const budget = config.get<number>('thinking', 0);
-  options.thinking = budget > 0 ? { type: 'enabled', budget_tokens: budget } : null;
+  const thinking = config.get<unknown>('thinking', null);
+  if (typeof thinking === 'number') {
+    options.thinking = thinking > 0 ? { type: 'enabled', budget_tokens: thinking } : null;
+  }
   return options;
 }
 
