@@ -30,7 +30,7 @@ DEFECTS = (
     "firstRun", "scroll", "rewind", "crash", "notFound",
     "permission", "running", "selection", "a11y",
 )  # fmt: skip
-FEATURES = ("stream", "cancel", "edit", "composer", "sessions", "pickers", "changes", "mcp")
+FEATURES = ("stream", "cancel", "edit", "composer", "sessions", "plan", "pickers", "changes", "mcp")
 SCENARIOS = DEFECTS + FEATURES
 
 pytestmark = pytest.mark.skipif(
@@ -215,6 +215,11 @@ def test_vscode_composer_file_picker_context_chips_history_and_images(
 def test_vscode_sessions_tabs_and_history(e2e: dict[str, Any]) -> None:
     # Screenshot: vscode-history.png.
     check(e2e, "sessions")
+
+
+@pytest.mark.timeout(1800)
+def test_vscode_plan_updates_show_as_a_checklist(e2e: dict[str, Any]) -> None:
+    check(e2e, "plan")
 
 
 @pytest.mark.timeout(1800)

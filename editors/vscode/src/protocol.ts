@@ -27,6 +27,7 @@ export type {
 export const SESSION_NEW = 'session/new';
 export const SESSION_LOAD = 'session/load';
 export const SESSION_LIST = 'session/list';
+export const SESSION_CLOSE = 'session/close';
 export const SESSION_PROMPT = 'session/prompt';
 export const SESSION_CANCEL = 'session/cancel';
 export const SESSION_UPDATE = 'session/update';

@@ -138,6 +138,8 @@ export class Sessions implements vscode.Disposable {
       await this.cancel(sessionId);
     }
     this.open.delete(sessionId);
+    // The server forgets it (its journal stays, for the history); older servers keep it.
+    void this.server.current?.sendRequest(M.SESSION_CLOSE, { sessionId }).catch(() => undefined);
     if (this.activeId === sessionId) {
       this.activeId = [...this.open.keys()].at(-1);
     }
@@ -145,8 +147,17 @@ export class Sessions implements vscode.Disposable {
     this.statusChanged();
   }
 
+  private creating: Promise<SessionState> | undefined;
+
+  /** The active session; a first one is made if there is none (once, however many ask). */
   async ensureActive(): Promise<SessionState> {
-    return this.active ?? (await this.create());
+    if (this.active !== undefined) {
+      return this.active;
+    }
+    this.creating ??= this.create().finally(() => {
+      this.creating = undefined;
+    });
+    return this.creating;
   }
 
   /**
@@ -437,6 +448,13 @@ export class Sessions implements vscode.Disposable {
 
   /** A new server process: every open session is loaded into it again. */
   private async reloadAll(client: LanguageClient): Promise<void> {
+    if (this.open.size === 0) {
+      // A session from the start: the pickers and slash commands are there before a prompt.
+      await this.ensureActive().catch((error: unknown) => {
+        this.server.output.warn(`Creating a session failed: ${describe(error)}`);
+      });
+      return;
+    }
     const notice = this.crashNotice;
     this.crashNotice = undefined;
     for (const session of [...this.open.values()]) {
@@ -545,13 +563,6 @@ export function errorType(error: unknown): P.ErrorType | undefined {
   const data = error.data as { type?: unknown } | undefined;
   if (typeof data?.type === 'string') {
     return data.type;
-  }
-  // Servers from before `data.type`.
-  if (error.code === M.ErrorCodes.sessionError) {
-    return /unknown session/i.test(error.message) ? 'unknown_session' : 'session_busy';
-  }
-  if (error.code === M.ErrorCodes.modelError && /no anthropic api key/i.test(error.message)) {
-    return 'no_api_key';
   }
   return undefined;
 }

@@ -369,7 +369,7 @@ try {
   if (!names.includes('firstRun')) {
     await runCommand('Agent: Set API Key');
     await answerInputBox('Agent: Set API Key', 'test-key-not-secret');
-    await h.ready();
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'the next prompt uses it' }).waitFor();
   }
   for (const name of names) {
     const started = Date.now();

@@ -280,6 +280,17 @@ export function defects(h) {
 
     // 8. Contrast, high contrast borders, announcements per message, headings per turn.
     async a11y() {
+      await h.loadScript([
+        {
+          blocks: [
+            { type: 'tool_use', name: 'str_replace_based_edit_tool', input: { command: 'view', path: 'src/util.py' } },
+          ],
+        },
+        { blocks: [{ type: 'text', text: 'It adds.' }] },
+      ]);
+      const before = await h.footers();
+      await h.type('What does util.py do?');
+      await h.turnEnded(before);
       const result = await panel.locator('body').evaluate(() => {
         const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
         const lum = ([r, g, b]) => {
@@ -314,10 +325,19 @@ export function defects(h) {
       assert.equal(result.liveTranscript, 0, 'the transcript is an aria-live region');
       assert.equal(result.status, 'status');
       assert.equal(result.headings, result.turns, 'a turn without a heading');
-      // Focus order: the prompt box, then Send.
+      // Focus order: the tabs, the transcript, the prompt box, then its pickers and buttons.
       await panel.locator('.prompt-box').focus();
       await panel.locator('.prompt-box').press('Tab');
-      assert.equal(await panel.locator(':focus').getAttribute('class'), 'primary send');
+      assert.equal(await panel.locator('.actions :focus').count(), 1, 'Tab from the prompt box leaves the composer');
+      const inOrder = await panel.locator('body').evaluate(() => {
+        const nodes = ['.tabs', '.transcript:not([hidden])', '.prompt-box', '.actions'].map((s) =>
+          document.querySelector(s),
+        );
+        return nodes.every(
+          (n, i) => i === 0 || (nodes[i - 1].compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
+        );
+      });
+      assert.ok(inOrder, 'the tabs, transcript, prompt box and buttons are not in reading order');
       // High contrast: buttons keep a visible border.
       const pickTheme = async (name) => {
         await h.runCommand('Preferences: Color Theme');

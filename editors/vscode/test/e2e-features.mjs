@@ -215,14 +215,51 @@ export function features(h) {
       assert.ok((await tabs.count()) >= count + 1);
     },
 
+    // ACP plan updates as a checklist in the turn.
+    async plan() {
+      const entries = (statuses) =>
+        ['Read the code', 'Write the fix', 'Run the tests'].map((content, i) => ({ content, status: statuses[i] }));
+      await h.loadScript([
+        {
+          blocks: [
+            {
+              type: 'tool_use',
+              name: 'update_plan',
+              input: { entries: entries(['completed', 'in_progress', 'pending']) },
+            },
+          ],
+        },
+        { blocks: [{ type: 'text', text: 'Working on it.' }] },
+      ]);
+      const before = await h.footers();
+      await h.type('Plan the fix');
+      await h.turnEnded(before);
+      const plan = transcript().locator('.turn').last().locator('.plan');
+      assert.match(norm(await plan.locator('.plan-title').textContent()), /1\/3 done/);
+      assert.deepEqual(await plan.locator('input[type=checkbox]').evaluateAll((boxes) => boxes.map((b) => b.checked)), [
+        true,
+        false,
+        false,
+      ]);
+      await h.screenshot('vscode-plan.png');
+    },
+
     // Model and mode pickers (session/set_config_option, session/set_mode).
     async pickers() {
+      await h.loadScript([{ blocks: [{ type: 'text', text: 'On the other model.' }] }]);
       const model = panel.locator('.pickers select[data-config-id="model"]');
       await model.waitFor({ timeout: 10_000 });
-      const options = await model.locator('option').evaluateAll((o) => o.map((x) => x.value));
-      assert.ok(options.length >= 2, `model options: ${options}`);
-      const next = options.find((o) => o !== undefined && o !== '') ?? options[0];
-      await model.selectOption(options.at(-1) ?? next);
+      // The API's model list (the simulator's GET /v1/models) replaces the built-in one.
+      const listed = 'claude-haiku-4-5-20251001';
+      await until('the API model list in the picker', async () =>
+        (await model.locator('option').evaluateAll((o) => o.map((x) => x.value))).includes(listed),
+      );
+      const other = listed;
+      await model.selectOption(other);
+      const before = await h.footers();
+      await h.type('Which model?');
+      await h.turnEnded(before);
+      assert.equal((await lastRequest()).model, other, 'the picked model was not used');
       const mode = panel.locator('.pickers select[data-config-id="mode"]');
       await mode.selectOption('ask');
       await until('the mode set', async () => (await mode.inputValue()) === 'ask');

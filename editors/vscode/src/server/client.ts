@@ -23,6 +23,7 @@ export type Handlers = (client: LanguageClient) => void;
 export class ServerConnection implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
+  private restarting: Promise<LanguageClient> | undefined;
   /** Set while we stop the server on purpose: a stop then is no crash. */
   private stopping = false;
   private status: ServerStatus = 'stopped';
@@ -58,7 +59,12 @@ export class ServerConnection implements vscode.Disposable {
     return experimental?.agentls?.methods;
   }
 
+  /** Starts the server if it is not running; during a restart, waits for the new one. */
   async start(): Promise<LanguageClient> {
+    return this.restarting ?? this.startNow();
+  }
+
+  private async startNow(): Promise<LanguageClient> {
     if (this.client?.state === State.Running) {
       return this.client;
     }
@@ -68,9 +74,17 @@ export class ServerConnection implements vscode.Disposable {
     return this.starting;
   }
 
+  /** A new server process; prompts sent meanwhile wait for it instead of the old one. */
   async restart(): Promise<LanguageClient> {
-    await this.stop();
-    return this.start();
+    this.restarting ??= (async () => {
+      try {
+        await this.stop();
+        return await this.startNow();
+      } finally {
+        this.restarting = undefined;
+      }
+    })();
+    return this.restarting;
   }
 
   async stop(): Promise<void> {

@@ -22,7 +22,6 @@ const SERVER_LABELS: Record<ServerStatus, string> = {
 
 export class App {
   private readonly tabBar = el('div', 'tabs');
-  private readonly pickers = el('div', 'pickers');
   private readonly statusLine = el('div', 'status-line');
   private readonly main = el('main', 'transcripts');
   private readonly historyView = el('section', 'history');
@@ -53,7 +52,7 @@ export class App {
     this.historyView.hidden = true;
     this.historyView.setAttribute('aria-label', 'Sessions history');
     const header = el('header', 'header');
-    header.append(this.tabBar, this.pickers, this.statusLine);
+    header.append(this.tabBar, this.statusLine);
     root.append(header, this.main, this.historyView, this.changes, this.mcp, this.composer.element, announcer);
     handleCodeActions(this.main);
     this.renderTabs();
@@ -245,7 +244,9 @@ export class App {
       );
     }
     const modes = config?.modes;
-    if (modes && sessionId !== undefined) {
+    // A server that offers the mode as a config option too gets one picker for it.
+    const modeOption = config?.configOptions?.some((o) => o.id === 'mode' || o.category === 'mode') === true;
+    if (modes && sessionId !== undefined && !modeOption) {
       nodes.push(
         this.picker(
           'Mode',
@@ -256,8 +257,7 @@ export class App {
         ),
       );
     }
-    this.pickers.replaceChildren(...nodes);
-    this.pickers.hidden = nodes.length === 0;
+    this.composer.toolbar.replaceChildren(...nodes);
   }
 
   private picker(
@@ -267,9 +267,11 @@ export class App {
     current: string,
     onChange: (value: string) => void,
   ): HTMLElement {
-    const wrap = el('label', 'picker');
+    const wrap = el('span', 'picker');
     const select = el('select');
     select.dataset.configId = id;
+    select.setAttribute('aria-label', label);
+    select.title = label;
     for (const [value, name] of options) {
       const option = el('option', undefined, name);
       option.value = value;
@@ -277,7 +279,7 @@ export class App {
       select.append(option);
     }
     select.addEventListener('change', () => onChange(select.value));
-    wrap.append(el('span', 'picker-label', label), select);
+    wrap.append(select);
     return wrap;
   }
 

@@ -33,6 +33,7 @@ export class Composer {
   private readonly chips = el('div', 'chips');
   private readonly popup = el('ul', 'completions');
   private readonly queueList = el('ol', 'queue');
+  readonly toolbar = el('div', 'pickers');
   private readonly sendButton: HTMLButtonElement;
   private readonly cancelButton: HTMLButtonElement;
   private attachments: { attachment: Attachment; label: string }[] = [];
@@ -74,11 +75,12 @@ export class Composer {
       'Cancel the running turn (Escape)',
     );
     const actions = el('div', 'actions');
-    actions.append(this.sendButton, this.cancelButton);
+    // The session's pickers (model, permissions, thinking) sit left of the buttons.
+    actions.append(this.toolbar, this.cancelButton, this.sendButton);
     this.queueList.setAttribute('aria-label', 'Queued prompts');
     const field = el('div', 'prompt-field');
-    field.append(this.popup, this.box);
-    this.element.append(this.queueList, this.chips, field, actions);
+    field.append(this.box);
+    this.element.append(this.popup, this.queueList, this.chips, field, actions);
     this.setRunning(false);
   }
 
