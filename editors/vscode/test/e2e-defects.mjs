@@ -96,7 +96,7 @@ export function defects(h) {
       }
       await until('the edit in the open editor', async () => (await h.editorText()).includes('Howdy'));
       const firstCard = transcript().locator('.turn').nth(-2).locator('.tool.edit');
-      await firstCard.locator('button.undo').click();
+      await firstCard.locator('button', { hasText: /^Undo/ }).first().click();
       await until('app.py restored (the older turn undone)', async () => {
         const text = await h.editorText();
         return text.includes('Hello, {name}!') && !text.includes('Howdy');
