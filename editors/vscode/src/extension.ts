@@ -1,7 +1,8 @@
 // Entry point: wires the server connection, the sessions, the panel and the commands.
 
 import * as vscode from 'vscode';
-import { type Parts, onPanelMessage, registerCommands, showError } from './commands';
+import { type Parts, registerCommands, showError } from './commands';
+import { onPanelMessage } from './panel/actions';
 import { FileIndex } from './context';
 import { McpServers } from './mcp';
 import { Changes } from './panel/changes';
@@ -13,6 +14,7 @@ import type * as P from './protocol';
 import { ServerConnection } from './server/client';
 import { Sessions } from './session';
 import { StatusBar } from './status';
+import { Turns } from './turns';
 import { recordTerminalOutput } from './terminal';
 
 let server: ServerConnection | undefined;
@@ -42,7 +44,15 @@ export function activate(context: vscode.ExtensionContext): void {
   sessions = new Sessions(server, panel, () => status.update());
   status.sessions = sessions;
   const changes = new Changes(sessions, panel, documents);
-  const parts: Parts = { sessions, panel, changes, toolDiffs, permissions, files: new FileIndex() };
+  const parts: Parts = {
+    sessions,
+    turns: new Turns(sessions, panel),
+    panel,
+    changes,
+    toolDiffs,
+    permissions,
+    files: new FileIndex(),
+  };
   panel.onMessage = (message) => onPanelMessage(message, parts);
   const connection = server;
   context.subscriptions.push(

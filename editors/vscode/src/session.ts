@@ -1,16 +1,15 @@
-// The sessions open in the panel (one tab each) and their turns: prompts (queued while a
-// turn runs), cancel, the server's updates, configuration options and modes, and reloading
-// every open session (`session/load`) when the server process is new.
+// The sessions open in the panel (one tab each): creating, resuming and closing them, the
+// server's updates, configuration options and modes, and reloading every open session
+// (`session/load`) when the server process is new. Their prompts are turns.ts's.
 
 import * as vscode from 'vscode';
-import { type LanguageClient, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
-import { promptBlocks } from './context';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Attachment, Tab } from './messages';
 import type * as P from './protocol';
 import * as M from './protocol';
 import { type ServerConnection, describe } from './server/client';
-import { SetupError } from './server/discovery';
 import { mcpServers } from './settings';
+import { errorType } from './turns';
 import type { AgentView } from './view';
 
 interface Queued {
@@ -50,14 +49,14 @@ export const CLIENT_COMMANDS: P.AvailableCommand[] = [
 export class Sessions implements vscode.Disposable {
   readonly open = new Map<string, SessionState>();
   private activeId: string | undefined;
-  private nextToken = 1;
   private crashedAt: number[] = [];
   /** Set while the server is being restarted after a crash: the notice to give after reload. */
   private crashNotice: string | undefined;
   /** Set while a reload's replay must not reach the panel (a prompt's silent retry). */
   private muted = false;
   private readonly listeners = new vscode.EventEmitter<{ session: SessionState; update: P.SessionUpdate }>();
-  private readonly turnEnded = new vscode.EventEmitter<SessionState>();
+  /** Fired by the turns when one ends. */
+  readonly turnEnded = new vscode.EventEmitter<SessionState>();
   private readonly opened = new vscode.EventEmitter<SessionState>();
   /** A session was created or (re)loaded into the server. */
   readonly onOpened = this.opened.event;
@@ -68,7 +67,7 @@ export class Sessions implements vscode.Disposable {
 
   constructor(
     readonly server: ServerConnection,
-    private readonly view: AgentView,
+    readonly view: AgentView,
     private readonly statusChanged: () => void,
   ) {
     server.onCrash((how) => void this.recover(how));
@@ -83,6 +82,7 @@ export class Sessions implements vscode.Disposable {
     return [...this.open.values()].some((s) => s.turn !== undefined);
   }
 
+  /** Tells the panel which tabs there are. */
   tabs(): void {
     const tabs: Tab[] = [...this.open.values()].map((s) => ({
       sessionId: s.id,
@@ -135,7 +135,8 @@ export class Sessions implements vscode.Disposable {
       return;
     }
     if (session.turn !== undefined) {
-      await this.cancel(sessionId);
+      session.turn.cancelled = true;
+      await this.server.current?.sendNotification(M.SESSION_CANCEL, { sessionId });
     }
     this.open.delete(sessionId);
     // The server forgets it (its journal stays, for the history); older servers keep it.
@@ -158,170 +159,6 @@ export class Sessions implements vscode.Disposable {
       this.creating = undefined;
     });
     return this.creating;
-  }
-
-  /**
-   * Runs a prompt in a session (the active one by default); while that session runs a turn,
-   * the prompt is queued and sent when the turn ends.
-   */
-  async prompt(text: string, attachments: Attachment[], sessionId?: string): Promise<void> {
-    let session: SessionState;
-    try {
-      session = (sessionId === undefined ? undefined : this.open.get(sessionId)) ?? (await this.ensureActive());
-    } catch (error) {
-      // Keep what the user typed: the server could not start, and they will try again.
-      this.view.post({ type: 'restorePrompt', text, attachments });
-      throw error;
-    }
-    if (session.turn !== undefined) {
-      session.queue.push({ text, attachments });
-      this.postQueue(session);
-      return;
-    }
-    await this.run(session, text, attachments);
-  }
-
-  dequeue(sessionId: string, index: number): void {
-    const session = this.open.get(sessionId);
-    const removed = session?.queue.splice(index, 1)[0];
-    if (session !== undefined && removed !== undefined) {
-      this.postQueue(session);
-      this.view.post({ type: 'restorePrompt', text: removed.text, attachments: removed.attachments });
-    }
-  }
-
-  private async run(session: SessionState, text: string, attachments: Attachment[]): Promise<void> {
-    const turn = { text, attachments, cancelled: false };
-    session.turn = turn;
-    this.setActivity(session, 'Starting');
-    this.tabs();
-    let retried = false;
-    let client: LanguageClient | undefined;
-    try {
-      client = await this.server.start();
-      const { blocks, labels } = await promptBlocks(text, attachments);
-      const promptIndex = session.prompts++;
-      if (session.title === 'New session') {
-        session.title = text.split('\n')[0]?.slice(0, 60) ?? session.title;
-        this.tabs();
-      }
-      this.view.post({ type: 'turnStart', sessionId: session.id, prompt: text, context: labels, promptIndex });
-      for (;;) {
-        try {
-          const result = await this.send(client, session, blocks);
-          this.view.post({
-            type: 'turnEnd',
-            sessionId: session.id,
-            stopReason: result.stopReason,
-            usage: result.usage,
-          });
-          break;
-        } catch (error) {
-          // The server lost the session (it restarted): load it back and send again, once.
-          if (!retried && errorType(error) === 'unknown_session') {
-            retried = true;
-            await this.load(client, session, false);
-            continue;
-          }
-          throw error;
-        }
-      }
-    } catch (error) {
-      this.failed(session, error, client);
-    } finally {
-      const cancelled = turn.cancelled;
-      session.turn = undefined;
-      this.setActivity(session, undefined);
-      this.tabs();
-      this.turnEnded.fire(session);
-      this.next(session, cancelled);
-    }
-  }
-
-  private async send(client: LanguageClient, session: SessionState, prompt: P.ContentBlock[]): Promise<P.PromptResult> {
-    const token = `agentls-turn-${this.nextToken++}`;
-    const progress = client.onProgress(WorkDoneProgress.type, token, (value) => {
-      if (value.kind !== 'end' && value.message !== undefined && session.turn?.cancelled === false) {
-        this.setActivity(session, value.message);
-      }
-    });
-    try {
-      return await client.sendRequest<P.PromptResult>(M.SESSION_PROMPT, {
-        sessionId: session.id,
-        prompt,
-        workDoneToken: token,
-      } satisfies P.PromptParams);
-    } finally {
-      progress.dispose();
-    }
-  }
-
-  private failed(session: SessionState, error: unknown, client: LanguageClient | undefined): void {
-    const type = errorType(error);
-    // The connection the prompt went out on is gone: the server died under the turn.
-    const crashed = client !== undefined && client !== this.server.current;
-    let message = promptErrorMessage(error);
-    if (crashed) {
-      message = 'The agentls server stopped during this turn; it is restarting and will reload the conversation.';
-    }
-    this.server.output.error(`session/prompt failed: ${describe(error)}`);
-    this.view.post({ type: 'turnError', sessionId: session.id, message });
-    const keyProblem = type === 'no_api_key' || type === 'authentication_error';
-    if (session.turn !== undefined && (crashed || keyProblem || error instanceof SetupError)) {
-      // What they typed is not lost: it goes back to the prompt box to send again.
-      this.view.post({ type: 'restorePrompt', text: session.turn.text, attachments: session.turn.attachments });
-    }
-    if (crashed) {
-      return;
-    }
-    if (error instanceof SetupError) {
-      throw error;
-    }
-    // Not awaited: the panel stays usable while the notification is open.
-    if (keyProblem) {
-      void vscode.window.showErrorMessage(`agentls: ${message}`, 'Set API Key').then((choice) => {
-        if (choice === 'Set API Key') {
-          void vscode.commands.executeCommand('agentls.setApiKey');
-        }
-      });
-    } else {
-      void vscode.window.showErrorMessage(`agentls: ${message}`);
-    }
-  }
-
-  /** After a turn: the next queued prompt, or after a cancel the queue back in the prompt box. */
-  private next(session: SessionState, cancelled: boolean): void {
-    if (session.queue.length === 0 || !this.open.has(session.id)) {
-      return;
-    }
-    if (cancelled) {
-      const queued = session.queue.splice(0);
-      this.view.post({
-        type: 'restorePrompt',
-        text: queued.map((q) => q.text).join('\n\n'),
-        attachments: queued.flatMap((q) => q.attachments),
-      });
-      this.postQueue(session);
-      return;
-    }
-    const first = session.queue.shift();
-    this.postQueue(session);
-    if (first !== undefined) {
-      void this.run(session, first.text, first.attachments).catch((error: unknown) => {
-        void vscode.window.showErrorMessage(`agentls: ${describe(error)}`);
-      });
-    }
-  }
-
-  async cancel(sessionId?: string): Promise<void> {
-    const session = sessionId === undefined ? this.active : this.open.get(sessionId);
-    const client = this.server.current;
-    if (session?.turn === undefined || client === undefined) {
-      return;
-    }
-    session.turn.cancelled = true;
-    this.setActivity(session, 'Cancelling');
-    await client.sendNotification(M.SESSION_CANCEL, { sessionId: session.id });
   }
 
   /** A `session/update` from the server. */
@@ -422,7 +259,7 @@ export class Sessions implements vscode.Disposable {
   }
 
   /** Redraws a session from the server's journal (`session/load` replays it as updates). */
-  private async load(client: LanguageClient, session: SessionState, redraw = true): Promise<void> {
+  async load(client: LanguageClient, session: SessionState, redraw = true): Promise<void> {
     if (redraw) {
       session.prompts = 0;
       session.editingPrompts.clear();
@@ -520,10 +357,6 @@ export class Sessions implements vscode.Disposable {
     }
   }
 
-  private postQueue(session: SessionState): void {
-    this.view.post({ type: 'queue', sessionId: session.id, prompts: session.queue.map((q) => q.text) });
-  }
-
   private postConfig(session: SessionState): void {
     this.view.post({
       type: 'config',
@@ -553,26 +386,4 @@ export class Sessions implements vscode.Disposable {
     this.turnEnded.dispose();
     this.opened.dispose();
   }
-}
-
-/** What kind of error the server answered (`error.data.type`, docs/protocol.md). */
-export function errorType(error: unknown): P.ErrorType | undefined {
-  if (!(error instanceof ResponseError)) {
-    return undefined;
-  }
-  const data = error.data as { type?: unknown } | undefined;
-  if (typeof data?.type === 'string') {
-    return data.type;
-  }
-  return undefined;
-}
-
-function promptErrorMessage(error: unknown): string {
-  if (error instanceof ResponseError) {
-    return error.message;
-  }
-  if (error instanceof SetupError) {
-    return error.message.replace(/^agentls: /, '');
-  }
-  return `the prompt failed: ${describe(error)}. See "Agent: Show Server Log".`;
 }

@@ -532,6 +532,129 @@ await check('thinking, tool cards, edits, permissions, a retry, cancel and new s
   await page.close();
 });
 
+await check('changes view, MCP servers, a review-before permission, live command output, a plan', async () => {
+  const page = await openPanel();
+  const hunk = (id, newStart, oldLines, newLines) => ({
+    id,
+    oldStart: newStart,
+    oldLines,
+    newStart,
+    newLines,
+    oldText: '',
+    newText: '',
+  });
+  await post(page, [
+    { type: 'status', running: true, server: 'running', workspaceRoot: '/w' },
+    { type: 'turnStart', prompt: 'Do it', promptIndex: 0 },
+    update('tool_call', {
+      toolCallId: 'b1',
+      title: 'Run `make test`',
+      kind: 'execute',
+      status: 'in_progress',
+      rawInput: { command: 'make test' },
+    }),
+    update('tool_call_update', {
+      toolCallId: 'b1',
+      content: [{ type: 'content', content: { type: 'text', text: 'line 1\n' } }],
+    }),
+    update('plan', {
+      entries: [
+        { content: 'Read', priority: 'high', status: 'completed' },
+        { content: 'Fix', priority: 'high', status: 'in_progress' },
+      ],
+    }),
+    {
+      type: 'permission',
+      requestId: 7,
+      params: {
+        sessionId: 's',
+        toolCall: {
+          toolCallId: 'e1',
+          title: 'Edit src/app.py',
+          kind: 'edit',
+          content: [{ type: 'diff', path: '/w/src/app.py', oldText: 'a\nb\n', newText: 'a\nB\n' }],
+        },
+        options: [
+          { optionId: 'ok', name: 'Accept', kind: 'allow_once' },
+          { optionId: 'no', name: 'Reject', kind: 'reject_once' },
+        ],
+      },
+    },
+    {
+      type: 'changes',
+      files: [
+        {
+          path: '/w/src/app.py',
+          uri: 'file:///w/src/app.py',
+          status: 'modified',
+          hunks: [hunk('h1', 2, 1, 1), hunk('h2', 9, 0, 3)],
+        },
+        { path: '/w/src/new.py', uri: 'file:///w/src/new.py', status: 'created', hunks: [hunk('h3', 1, 0, 6)] },
+      ],
+    },
+    {
+      type: 'mcp',
+      servers: [
+        { name: 'echo', source: 'settings', transport: 'stdio', status: 'connected', tools: ['shout'] },
+        {
+          name: 'broken',
+          source: '.mcp.json',
+          transport: 'stdio',
+          status: 'failed',
+          error: 'exited with code 1',
+          tools: [],
+        },
+      ],
+    },
+  ]);
+  await page.waitForSelector('.changes .change');
+  const live1 = await page
+    .locator('.tool[data-tool-call-id="b1"] .tool-result')
+    .evaluate((d) => ({ open: d.open, text: d.textContent }));
+  await post(page, [
+    update('tool_call_update', {
+      toolCallId: 'b1',
+      content: [{ type: 'content', content: { type: 'text', text: 'line 1\nline 2\n' } }],
+    }),
+  ]);
+  await page.waitForFunction(() =>
+    document.querySelector('.tool[data-tool-call-id="b1"] .tool-result pre').textContent.includes('line 2'),
+  );
+  const dom = await page.evaluate(() => ({
+    rows: [...document.querySelectorAll('.changes .change')].map((r) => [...r.children].map((c) => c.textContent).join(' ')),
+    summary: document.querySelector('.changes summary')?.textContent,
+    mcp: document.querySelector('.mcp summary')?.textContent,
+    mcpError: document.querySelector('.mcp .mcp-error')?.textContent,
+    diff: [...document.querySelectorAll('.permission .unified-diff div')].map((d) => d.textContent),
+    plan: document.querySelector('.plan-title')?.textContent,
+  }));
+  assert.equal(live1.open, true, "a running command's output is open");
+  assert.match(live1.text, /line 1/);
+  assert.equal(dom.summary, 'Changes · 2 files');
+  assert.match(dom.rows[0], /src\/app\.py \+4 −1 Keep Undo/);
+  assert.match(dom.rows[1], /src\/new\.py created \+6 −0/);
+  assert.equal(dom.mcp, 'MCP servers · 1/2 connected');
+  assert.equal(dom.mcpError, 'exited with code 1');
+  assert.deepEqual(
+    dom.diff.filter((l) => /^[-+][^-+]/.test(l)),
+    ['-b', '+B'],
+  );
+  assert.equal(dom.plan, 'Plan · 1/2 done');
+  await page.click('.changes .change:first-child button.undo');
+  await page.click('.changes button.keep-all');
+  await page.click('.changes .change:first-child button.change-path');
+  await page.click('.permission button:has-text("Accept")');
+  const sent = await page.evaluate(() => window.sent.filter((m) => m.type !== 'ready'));
+  assert.deepEqual(sent, [
+    { type: 'review', sessionId: 's', decision: 'reject', path: '/w/src/app.py' },
+    { type: 'review', sessionId: 's', decision: 'accept' },
+    { type: 'openChange', sessionId: 's', path: '/w/src/app.py' },
+    { type: 'permission', requestId: 7, optionId: 'ok' },
+  ]);
+  await page.screenshot({ path: path.join(outDir, 'renderer-sections.png') });
+  await page.close();
+});
+
 await browser.close();
 if (failures.length > 0) {
   console.log(`${failures.length} renderer test(s) failed: ${failures.join('; ')}`);
