@@ -621,7 +621,9 @@ await check('changes view, MCP servers, a review-before permission, live command
     document.querySelector('.tool[data-tool-call-id="b1"] .tool-result pre').textContent.includes('line 2'),
   );
   const dom = await page.evaluate(() => ({
-    rows: [...document.querySelectorAll('.changes .change')].map((r) => [...r.children].map((c) => c.textContent).join(' ')),
+    rows: [...document.querySelectorAll('.changes .change')].map((r) =>
+      [...r.children].map((c) => c.textContent).join(' '),
+    ),
     summary: document.querySelector('.changes summary')?.textContent,
     mcp: document.querySelector('.mcp summary')?.textContent,
     mcpError: document.querySelector('.mcp .mcp-error')?.textContent,
