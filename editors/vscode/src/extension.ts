@@ -69,6 +69,13 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, documents),
     vscode.window.registerWebviewViewProvider(VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration('agentls.mcpServers')) {
+        panel.post({
+          type: 'notice',
+          level: 'info',
+          message: 'MCP servers changed: new sessions use them (+ or /new).',
+        });
+      }
       if ((await connection.configurationChanged(event)) === 'restart') {
         // A fixed server command takes effect at once, unless a turn runs.
         if (sessions.anyRunning) {

@@ -81,7 +81,8 @@ export type WebviewMessage =
   | { type: 'closeTab'; sessionId: string }
   | { type: 'history' }
   | { type: 'loadSession'; sessionId: string }
-  | { type: 'rewind'; sessionId: string; promptIndex: number }
+  /** `choose`: ask what to rewind (files, conversation, both); else the files. */
+  | { type: 'rewind'; sessionId: string; promptIndex: number; choose?: boolean; prompt?: string }
   | { type: 'openDiff'; sessionId: string; toolCallId: string; index: number }
   | { type: 'openLocation'; path: string; line?: number | null }
   | { type: 'permission'; requestId: number; optionId: string | null }

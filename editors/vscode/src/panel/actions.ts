@@ -41,7 +41,11 @@ export async function onPanelMessage(message: WebviewMessage, parts: Parts): Pro
     case 'rewind': {
       const session = sessions.open.get(message.sessionId);
       if (session !== undefined) {
-        await changes.rewind(session, message.promptIndex);
+        if (message.choose === true) {
+          await changes.chooseRewind(session, message.promptIndex, message.prompt ?? '');
+        } else {
+          await changes.rewind(session, message.promptIndex);
+        }
       }
       break;
     }

@@ -106,8 +106,50 @@ export class Changes implements vscode.CodeLensProvider, vscode.Disposable {
     return lenses;
   }
 
-  /** Files back to how they were before prompt `promptIndex` of the session (and later prompts). */
-  async rewind(session: SessionState, promptIndex: number, conversation = false): Promise<void> {
+  /** Asks what to take back to before a prompt: the files, the conversation, or both. */
+  async chooseRewind(session: SessionState, promptIndex: number, prompt: string): Promise<void> {
+    const conversation = this.supports(M.REWIND);
+    const items = [
+      {
+        label: 'Files',
+        detail: 'Restore the files this prompt and later ones changed',
+        files: true,
+        conversation: false,
+      },
+      ...(conversation
+        ? [
+            {
+              label: 'Conversation',
+              detail: 'Forget this prompt and what followed; the files stay',
+              files: false,
+              conversation: true,
+            },
+            {
+              label: 'Files and conversation',
+              detail: 'Both: as if this prompt had not been sent',
+              files: true,
+              conversation: true,
+            },
+          ]
+        : []),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: `Rewind to before prompt ${promptIndex + 1}` });
+    if (picked !== undefined) {
+      await this.rewind(session, promptIndex, picked.files, picked.conversation, prompt);
+    }
+  }
+
+  /**
+   * Back to before prompt `promptIndex` of the session: its files (and later prompts' changes),
+   * and/or its conversation (the transcript is redrawn and the prompt goes back to the box).
+   */
+  async rewind(
+    session: SessionState,
+    promptIndex: number,
+    files = true,
+    conversation = false,
+    prompt = '',
+  ): Promise<void> {
     if (session.turn !== undefined) {
       void vscode.window.showWarningMessage('agentls: a turn is running in this session: cancel it first.');
       return;
@@ -115,8 +157,12 @@ export class Changes implements vscode.CodeLensProvider, vscode.Disposable {
     const client = await this.sessions.server.start();
     let result: P.RewindResult;
     if (this.supports(M.REWIND)) {
-      const params: P.RewindParams = { sessionId: session.id, toPrompt: promptIndex, files: true, conversation };
+      const params: P.RewindParams = { sessionId: session.id, toPrompt: promptIndex, files, conversation };
       result = await client.sendRequest<P.RewindResult>(M.REWIND, params);
+      if (conversation) {
+        await this.sessions.load(client, session);
+        this.view.post({ type: 'restorePrompt', text: prompt, attachments: [] });
+      }
     } else {
       // Older servers undo one turn at a time, newest first: as many as changed files since.
       result = { restored: [], skipped: [] };
@@ -135,10 +181,14 @@ export class Changes implements vscode.CodeLensProvider, vscode.Disposable {
     const restored = [...new Set(result.restored ?? [])];
     await settle(restored);
     const skipped = (result.skipped ?? []).map((s) => `${vscode.workspace.asRelativePath(s.path)} (${s.reason})`);
-    let message =
-      restored.length > 0
-        ? `Rewound to before prompt ${promptIndex + 1}: restored ${restored.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}.`
-        : `Rewound to before prompt ${promptIndex + 1}: no file to restore.`;
+    const where = `to before prompt ${promptIndex + 1}`;
+    let message = conversation ? `Rewound the conversation ${where}.` : `Rewound ${where}.`;
+    if (files) {
+      message +=
+        restored.length > 0
+          ? ` Restored ${restored.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}.`
+          : ' No file to restore.';
+    }
     if (skipped.length > 0) {
       message += ` Kept ${skipped.join('; ')}: changed since.`;
     }

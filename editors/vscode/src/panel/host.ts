@@ -72,7 +72,6 @@ export class PanelHost implements vscode.WebviewViewProvider, AgentView, vscode.
 
   post(event: HostEvent): void {
     this.remember(event);
-    // Asking the webview for focus is for now, not for a replay.
     this.queue.push(event);
     if (this.ready) {
       this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
@@ -80,12 +79,8 @@ export class PanelHost implements vscode.WebviewViewProvider, AgentView, vscode.
   }
 
   private remember(event: HostEvent): void {
-    if (
-      event.type === 'focusComposer' ||
-      event.type === 'fileMatches' ||
-      event.type === 'restorePrompt' ||
-      event.type === 'attach'
-    ) {
+    // What is for this moment only (the history list, answers to the prompt box) is not replayed.
+    if (['focusComposer', 'fileMatches', 'restorePrompt', 'attach', 'history'].includes(event.type)) {
       return;
     }
     if (!('sessionId' in event) || event.sessionId === undefined) {

@@ -350,16 +350,21 @@ export class Turn {
       parts.push(`context ${Math.round((100 * this.usage.used) / this.usage.size)}%`);
     }
     node.append(el('span', 'footer-text', parts.join(' · ')));
-    if (this.tools.size > 0 && [...this.tools.values()].some((c) => c.element.classList.contains('edit'))) {
-      node.append(
-        button(
-          'Rewind',
-          'link rewind',
-          () => send({ type: 'rewind', sessionId: this.sessionId, promptIndex: this.promptIndex }),
-          'Restore the files this turn and later turns changed',
-        ),
-      );
-    }
+    node.append(
+      button(
+        'Rewind…',
+        'link rewind',
+        () =>
+          send({
+            type: 'rewind',
+            sessionId: this.sessionId,
+            promptIndex: this.promptIndex,
+            choose: true,
+            prompt: this.prompt,
+          }),
+        'Go back to before this prompt: the files, the conversation, or both',
+      ),
+    );
     return node;
   }
 }
