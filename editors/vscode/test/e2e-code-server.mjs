@@ -392,6 +392,7 @@ try {
       await runCommand('Agent: Cancel').catch(() => undefined);
       await sim('POST', '/_sim/script', []).catch(() => undefined);
       writeWorkspaceSettings();
+      await h.ready().catch(() => undefined);
     }
   }
 } catch (error) {

@@ -287,7 +287,10 @@ export class App {
     const list = el('ul', 'history-list');
     for (const session of sessions) {
       const item = el('li', 'history-item');
-      const when = session.updatedAt ? new Date(session.updatedAt).toLocaleString() : '';
+      const when = session.updatedAt ? whenLabel(new Date(session.updatedAt)) : '';
+      if (this.tabs.some((t) => t.sessionId === session.sessionId)) {
+        item.classList.add('open');
+      }
       const open = button(session.title ?? '(untitled)', 'history-open', () => {
         this.closeHistory();
         send({ type: 'loadSession', sessionId: session.sessionId });
@@ -326,4 +329,17 @@ export class App {
   get isRunning(): boolean {
     return this.running;
   }
+}
+
+/** "today 11:57", "yesterday 09:02", or the date: how long ago, at a glance. */
+function whenLabel(date: Date): string {
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const days = Math.floor((new Date().setHours(0, 0, 0, 0) - new Date(date).setHours(0, 0, 0, 0)) / 86_400_000);
+  if (days === 0) {
+    return `today ${time}`;
+  }
+  if (days === 1) {
+    return `yesterday ${time}`;
+  }
+  return `${date.toLocaleDateString()} ${time}`;
 }

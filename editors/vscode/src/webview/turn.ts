@@ -75,8 +75,9 @@ export class Turn {
   apply(update: P.SessionUpdate): void {
     switch (update.sessionUpdate) {
       case 'user_message_chunk':
+        // Another block of the same prompt (replayed user messages are one chunk a block).
         if (update.content.type === 'text') {
-          this.promptNode.textContent += update.content.text;
+          this.promptNode.textContent += `\n\n${update.content.text}`;
         }
         break;
       case 'agent_message_chunk':
