@@ -112,13 +112,17 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
   register('agentls.reviewChanges', async () => {
     const session = await sessions.ensureActive();
     await panel.reveal();
-    await changes.refresh(session.id);
-    panel.post({
-      type: 'notice',
-      sessionId: session.id,
-      level: 'info',
-      message: 'Pending changes are listed under Changes, above the prompt box.',
-    });
+    const first = await changes.refresh(session.id);
+    if (first === undefined) {
+      panel.post({
+        type: 'notice',
+        sessionId: session.id,
+        level: 'info',
+        message: 'No pending changes in this session.',
+      });
+    } else {
+      await changes.open(session.id, first);
+    }
   });
   register('agentls.sessions', () => pickSession(sessions, panel));
   register('agentls.pickModel', () => pickConfig(sessions, 'model'));

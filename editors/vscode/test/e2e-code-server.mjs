@@ -235,13 +235,32 @@ async function answerInputBox(title, text) {
 }
 
 async function openFile(relative) {
-  await page.keyboard.press('Control+P');
+  // Quick Open through F1 (the palette without its ">"): Ctrl+P does not leave a focused webview.
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(relative);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+  await until(
+    `quick open for ${relative}`,
+    async () => {
+      try {
+        if (!(await input.isVisible())) {
+          await page.locator('.monaco-workbench').press('F1');
+          await input.waitFor({ state: 'visible', timeout: 2000 });
+        }
+        await input.fill(relative, { timeout: 2000 });
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relative) })
+          .first()
+          .waitFor({ timeout: 2000 });
+        return true;
+      } catch {
+        await page.keyboard.press('Escape');
+        return false;
+      }
+    },
+    30_000,
+    0,
+  );
   await input.press('Enter');
-  await page.locator(`.tabs-container .tab[data-resource-name="${path.basename(relative)}"]`).waitFor();
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${path.basename(relative)}"]`).waitFor();
 }
 
 async function editorText() {

@@ -646,12 +646,29 @@ await check('changes view, MCP servers, a review-before permission, live command
   await page.click('.changes button.keep-all');
   await page.click('.changes .change:first-child button.change-path');
   await page.click('.permission button:has-text("Accept")');
+  await post(page, [
+    update('tool_call', {
+      toolCallId: 's1',
+      title: 'Search for `add`',
+      kind: 'search',
+      status: 'pending',
+      rawInput: {},
+    }),
+    update('tool_call_update', {
+      toolCallId: 's1',
+      status: 'completed',
+      content: [{ type: 'content', content: { type: 'text', text: 'src/util.py:1: def add(a, b):\n1 match' } }],
+    }),
+  ]);
+  await page.click('.tool[data-tool-call-id="s1"] .tool-result summary');
+  await page.click('.tool[data-tool-call-id="s1"] button.hit');
   const sent = await page.evaluate(() => window.sent.filter((m) => m.type !== 'ready'));
   assert.deepEqual(sent, [
     { type: 'review', sessionId: 's', decision: 'reject', path: '/w/src/app.py' },
     { type: 'review', sessionId: 's', decision: 'accept' },
     { type: 'openChange', sessionId: 's', path: '/w/src/app.py' },
     { type: 'permission', requestId: 7, optionId: 'ok' },
+    { type: 'openLocation', path: 'src/util.py', line: 1 },
   ]);
   await page.screenshot({ path: path.join(outDir, 'renderer-sections.png') });
   await page.close();

@@ -131,7 +131,11 @@ async function codeAction(action: 'copy' | 'insert' | 'newFile', code: string, l
 }
 
 async function openLocation(file: string, line?: number | null): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  // Search hits name files relative to the workspace; locations are absolute.
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const uri =
+    file.startsWith('/') || folder === undefined ? vscode.Uri.file(file) : vscode.Uri.joinPath(folder.uri, file);
+  const document = await vscode.workspace.openTextDocument(uri);
   const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
   await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position), preview: true });
 }

@@ -36,18 +36,22 @@ export class Changes implements vscode.CodeLensProvider, vscode.Disposable {
     return this.sessions.server.methods()?.includes(method) === true;
   }
 
-  /** Asks the server for the session's pending changes (unless the update carried them). */
-  async refresh(sessionId: string, files?: P.ChangedFile[]): Promise<void> {
+  /**
+   * Asks the server for the session's pending changes (unless the update carried them);
+   * returns the first changed file's path, if any.
+   */
+  async refresh(sessionId: string, files?: P.ChangedFile[]): Promise<string | undefined> {
     const client = this.sessions.server.current;
     if (files === undefined) {
       if (client === undefined || !this.supports(M.CHANGES)) {
-        return;
+        return undefined;
       }
       files = (await client.sendRequest<P.ChangesResult>(M.CHANGES, { sessionId })).files;
     }
     this.files.set(sessionId, files);
     this.view.post({ type: 'changes', sessionId, files });
     this.lensesChanged.fire();
+    return files[0]?.path;
   }
 
   async review(sessionId: string, decision: 'accept' | 'reject', file?: string, hunkIds?: string[]): Promise<void> {

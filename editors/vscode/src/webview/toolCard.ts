@@ -133,7 +133,11 @@ export class ToolCard {
       this.result.hidden = false;
       const pre = this.resultPre;
       const following = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 20;
-      pre.textContent = texts.join('\n');
+      if (this.kind === 'search' && this.finished) {
+        pre.replaceChildren(...searchHits(texts.join('\n')));
+      } else {
+        pre.textContent = texts.join('\n');
+      }
       if (following) {
         pre.scrollTop = pre.scrollHeight;
       }
@@ -168,6 +172,22 @@ export class ToolCard {
     row.append(head, inline);
     return row;
   }
+}
+
+/** A search's `path:line: text` lines, each path:line a link that opens the file there. */
+function searchHits(text: string): (HTMLElement | string)[] {
+  return text.split('\n').flatMap((line, i) => {
+    const hit = /^([^\s:][^:]*):(\d+):(.*)$/.exec(line);
+    const prefix = i === 0 ? [] : ['\n'];
+    if (hit === null) {
+      return [...prefix, line];
+    }
+    const [, file = '', number = '1', rest = ''] = hit;
+    const link = button(`${file}:${number}`, 'link hit', () => {
+      send({ type: 'openLocation', path: file, line: Number(number) });
+    });
+    return [...prefix, link, rest];
+  });
 }
 
 /** Lines added and removed; a created file (no old text) adds every line it has. */
