@@ -102,12 +102,13 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
   });
   register('agentls.undoTurn', async () => {
     const session = sessions.active;
-    const last = session === undefined ? undefined : Math.max(-1, ...session.editingPrompts);
-    if (session === undefined || last === undefined || last < 0) {
-      void vscode.window.showInformationMessage('agentls: no turn of this session changed a file.');
+    if (session === undefined) {
+      void vscode.window.showInformationMessage('agentls: there is no session to undo a turn of.');
       return;
     }
-    await changes.rewind(session, last);
+    // The last turn this panel saw edit files; after a reload the server's journal knows.
+    const last = Math.max(-1, ...session.editingPrompts);
+    await (last >= 0 ? changes.rewind(session, last) : changes.undoLastTurn(session));
   });
   register('agentls.reviewChanges', async () => {
     const session = await sessions.ensureActive();

@@ -200,6 +200,22 @@ export class Changes implements vscode.CodeLensProvider, vscode.Disposable {
     await this.refresh(session.id);
   }
 
+  /** `agentls/undoTurn`: the server's last turn that changed files, from its journal. */
+  async undoLastTurn(session: SessionState): Promise<void> {
+    const client = await this.sessions.server.start();
+    const result = await client.sendRequest<P.UndoTurnResult>(M.UNDO_TURN, { sessionId: session.id });
+    await settle(result.restored);
+    const restored = result.restored.map((f) => vscode.workspace.asRelativePath(f));
+    const skipped = result.skipped.map((s) => `${vscode.workspace.asRelativePath(s.path)} (${s.reason})`);
+    let message =
+      restored.length > 0 ? `Undid the last turn: restored ${restored.join(', ')}.` : 'No turn left to undo.';
+    if (skipped.length > 0) {
+      message += ` Kept ${skipped.join('; ')}: changed since.`;
+    }
+    this.view.post({ type: 'notice', sessionId: session.id, message, level: skipped.length > 0 ? 'warning' : 'info' });
+    await this.refresh(session.id);
+  }
+
   dispose(): void {
     this.lensesChanged.dispose();
     for (const d of this.disposables) {
