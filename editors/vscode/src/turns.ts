@@ -130,8 +130,11 @@ export class Turns {
     this.sessions.server.output.error(`session/prompt failed: ${describe(error)}`);
     this.view.post({ type: 'turnError', sessionId: session.id, message });
     const keyProblem = type === 'no_api_key' || type === 'authentication_error';
-    if (session.turn !== undefined && (crashed || keyProblem || error instanceof SetupError)) {
-      // What they typed is not lost: it goes back to the prompt box to send again.
+    // A prompt that never reached the model (refused, no key, no server, a bad attachment)
+    // is not lost: it goes back to the prompt box to send again.
+    const unsent =
+      !(error instanceof ResponseError) || error.code === M.ErrorCodes.invalidParams || keyProblem || crashed;
+    if (session.turn !== undefined && unsent) {
       this.view.post({ type: 'restorePrompt', text: session.turn.text, attachments: session.turn.attachments });
     }
     if (crashed) {
