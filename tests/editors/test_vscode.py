@@ -30,7 +30,10 @@ DEFECTS = (
     "firstRun", "scroll", "rewind", "crash", "notFound",
     "permission", "running", "selection", "a11y",
 )  # fmt: skip
-FEATURES = ("stream", "cancel", "edit", "composer", "sessions", "plan", "pickers", "changes", "mcp")
+FEATURES = (
+    "stream", "cancel", "edit", "composer", "terminal",
+    "sessions", "plan", "pickers", "changes", "mcp",
+)  # fmt: skip
 SCENARIOS = DEFECTS + FEATURES
 
 pytestmark = pytest.mark.skipif(
@@ -209,6 +212,11 @@ def test_vscode_composer_file_picker_context_chips_history_and_images(
 ) -> None:
     # Screenshot: vscode-composer.png.
     check(e2e, "composer")
+
+
+@pytest.mark.timeout(1800)
+def test_vscode_terminal_output_goes_with_the_prompt(e2e: dict[str, Any]) -> None:
+    check(e2e, "terminal")
 
 
 @pytest.mark.timeout(1800)

@@ -279,6 +279,17 @@ export function defects(h) {
       await h.turnEnded(before);
       const context = norm(await transcript().locator('.turn').last().locator('.prompt-context').textContent());
       assert.match(context, /\.py:1-2$/);
+      // Ctrl+Alt+K adds the selection to the prompt box as a chip, with its line range.
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.press('Shift+ArrowDown');
+      await page.keyboard.press('Shift+ArrowDown');
+      await page.keyboard.press('Control+Alt+K');
+      await until('the selection chip', async () =>
+        (await panel.locator('.chips .chip').allTextContents()).some((t) => /\.py#L1-2/.test(t)),
+      );
+      assert.equal(await panel.locator('.prompt-box:focus').count(), 1, 'the prompt box has no focus');
+      await panel.locator('.chips .chip-remove').first().click();
     },
 
     // 8. Contrast, high contrast borders, announcements per message, headings per turn.

@@ -184,6 +184,30 @@ export function features(h) {
       assert.match(JSON.stringify((await lastRequest()).messages.at(-1)), /"type":"image"/);
     },
 
+    // #terminal: the last output of the active terminal goes with the prompt.
+    async terminal() {
+      await h.loadScript([
+        { blocks: [{ type: 'text', text: 'I saw it.' }], expect: { last_user_contains: 'hello-from-the-terminal' } },
+      ]);
+      await h.runCommand('Terminal: Create New Terminal');
+      const terminal = page.locator('.terminal-wrapper.active .xterm');
+      await terminal.waitFor();
+      await terminal.click();
+      await page.keyboard.type('echo hello-from-the-terminal');
+      await page.keyboard.press('Enter');
+      // Shell integration marks the command done: its output is recorded by then.
+      await page.locator('.terminal-wrapper.active .codicon-terminal-decoration-success').first().waitFor();
+      const before = await h.footers();
+      await box().fill('What did #terminal print?');
+      await box().press('Enter');
+      await h.turnEnded(before);
+      assert.match(
+        norm(await transcript().locator('.turn').last().locator('.prompt-context').textContent()),
+        /#terminal/,
+      );
+      await h.runCommand('View: Hide Panel');
+    },
+
     // Slash commands, tabs and the sessions history.
     async sessions() {
       await h.loadScript([{ blocks: [{ type: 'text', text: 'A second session.' }] }]);
