@@ -64,9 +64,7 @@ async function askInQuickPick(
   token: vscode.CancellationToken,
 ): Promise<string | undefined> {
   const title = params.toolCall.title ?? params.toolCall.kind ?? 'use a tool';
-  const input = params.toolCall.rawInput as { command?: unknown } | undefined;
-  const detail = typeof input?.command === 'string' ? input.command : undefined;
-  const items = params.options.map((option) => ({ label: option.name, detail, optionId: option.optionId }));
+  const items = params.options.map((option) => ({ label: option.name, optionId: option.optionId }));
   const picked = await vscode.window.showQuickPick(
     items,
     { title: `The agent wants to: ${title}`, placeHolder: 'Allow this tool call?', ignoreFocusOut: true },

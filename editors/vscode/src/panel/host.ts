@@ -143,6 +143,22 @@ export class PanelHost implements vscode.WebviewViewProvider, AgentView, vscode.
  */
 function join(history: HostEvent[], event: HostEvent): void {
   const last = history[history.length - 1];
+  // Successive updates of one tool call (a command's output as it streams) keep one event:
+  // each carries its fields whole, so the merge draws the same card.
+  if (
+    event.type === 'update' &&
+    last?.type === 'update' &&
+    event.update.sessionUpdate === 'tool_call_update' &&
+    (last.update.sessionUpdate === 'tool_call' || last.update.sessionUpdate === 'tool_call_update') &&
+    last.update.toolCallId === event.update.toolCallId
+  ) {
+    const fields = Object.fromEntries(Object.entries(event.update).filter(([, v]) => v !== undefined && v !== null));
+    history[history.length - 1] = {
+      ...last,
+      update: { ...last.update, ...fields, sessionUpdate: last.update.sessionUpdate } as typeof last.update,
+    };
+    return;
+  }
   if (
     event.type === 'update' &&
     last?.type === 'update' &&

@@ -204,6 +204,7 @@ export class App {
   private renderTabs(): void {
     const nodes: HTMLElement[] = this.tabs.map((tab) => {
       const node = el('div', tab.sessionId === this.active ? 'tab active' : 'tab');
+      node.setAttribute('role', 'presentation');
       const select = button(tab.title, 'tab-title', () => send({ type: 'selectTab', sessionId: tab.sessionId }));
       select.setAttribute('role', 'tab');
       select.setAttribute('aria-selected', String(tab.sessionId === this.active));
