@@ -131,6 +131,7 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
   register('agentls.keepHunk', (arg) => reviewHunk(changes, 'accept', arg));
   register('agentls.undoHunk', (arg) => reviewHunk(changes, 'reject', arg));
   register('agentls.restartServer', () => sessions.server.restart());
+  register('agentls.openServerSetting', () => openSetting('agentls.serverCommand'));
   register('agentls.showLog', () => {
     sessions.server.output.show(true);
     return Promise.resolve();

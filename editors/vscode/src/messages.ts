@@ -43,7 +43,8 @@ export type HostEvent =
   | ({ type: 'turnStart'; sessionId: string } & Turn)
   | { type: 'update'; sessionId: string; update: P.SessionUpdate }
   | { type: 'turnEnd'; sessionId: string; stopReason: P.StopReason; usage?: P.PromptUsage }
-  | { type: 'turnError'; sessionId: string; message: string }
+  /** `fix`: a button under the error that runs the fix (an extension command's name). */
+  | { type: 'turnError'; sessionId: string; message: string; fix?: { label: string; command: string } }
   | ({ type: 'status' } & Status)
   | { type: 'notice'; sessionId?: string; message: string; level: 'info' | 'warning' | 'error' }
   | { type: 'permission'; sessionId: string; requestId: number; params: P.RequestPermissionParams }

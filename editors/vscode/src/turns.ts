@@ -128,8 +128,14 @@ export class Turns {
       message = 'The agentls server stopped during this turn; it is restarting and will reload the conversation.';
     }
     this.sessions.server.output.error(`session/prompt failed: ${describe(error)}`);
-    this.view.post({ type: 'turnError', sessionId: session.id, message });
     const keyProblem = type === 'no_api_key' || type === 'authentication_error';
+    const fix =
+      error instanceof SetupError
+        ? { label: 'Open Settings', command: 'agentls.openServerSetting' }
+        : keyProblem
+          ? { label: 'Set API Key', command: 'agentls.setApiKey' }
+          : undefined;
+    this.view.post({ type: 'turnError', sessionId: session.id, message, fix });
     // A prompt that never reached the model (refused, no key, no server, a bad attachment)
     // is not lost: it goes back to the prompt box to send again.
     const unsent =

@@ -22,6 +22,7 @@ export function defects(h) {
       await h.loadScript([{ blocks: [{ type: 'text', text: 'Hello with a key.' }] }]);
       await h.type('Hello?');
       await transcript().locator('.turn-footer.error', { hasText: 'No Anthropic API key' }).waitFor();
+      await transcript().locator('.turn-footer.error button.fix', { hasText: 'Set API Key' }).waitFor();
       const notification = toast('No Anthropic API key');
       await notification.waitFor();
       await until('the panel to leave "Starting"', async () => {

@@ -110,6 +110,11 @@ async function clientCommand(name: string, args: string, parts: Parts): Promise<
     case 'review':
       await vscode.commands.executeCommand('agentls.reviewChanges');
       break;
+    case 'agentls.setApiKey':
+    case 'agentls.openServerSetting':
+      // The fix offered under an error.
+      await vscode.commands.executeCommand(name);
+      break;
   }
 }
 

@@ -127,7 +127,7 @@ export class App {
         this.transcript(event.sessionId)?.turnEnd(event.stopReason, event.usage);
         break;
       case 'turnError':
-        this.transcript(event.sessionId)?.turnError(event.message);
+        this.transcript(event.sessionId)?.turnError(event.message, event.fix);
         break;
       case 'notice':
         (this.transcript(event.sessionId) ?? this.transcript())?.notice(event.message, event.level);

@@ -3,7 +3,7 @@
 
 import type { Turn as TurnInfo } from '../messages';
 import type * as P from '../protocol';
-import { el } from './dom';
+import { button, el, send } from './dom';
 import { Turn } from './turn';
 
 const NEAR_BOTTOM_PX = 40;
@@ -101,9 +101,15 @@ export class Transcript {
     }
   }
 
-  turnError(message: string): void {
+  turnError(message: string, fix?: { label: string; command: string }): void {
     const node = el('div', 'turn-footer error', message);
     node.setAttribute('role', 'alert');
+    if (fix !== undefined) {
+      node.append(
+        el('br'),
+        button(fix.label, 'secondary fix', () => send({ type: 'command', name: fix.command, args: '' })),
+      );
+    }
     if (this.turn !== undefined && !this.turn.ended) {
       this.turn.end(node);
     } else {
