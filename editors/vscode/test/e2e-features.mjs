@@ -260,6 +260,7 @@ export function features(h) {
       await h.turnEnded(before);
       const plan = transcript().locator('.turn').last().locator('.plan');
       assert.match(norm(await plan.locator('.plan-title').textContent()), /1\/3 done/);
+      assert.equal(await transcript().locator('.turn').last().locator('.tool[data-kind="think"]:visible').count(), 0);
       assert.deepEqual(await plan.locator('input[type=checkbox]').evaluateAll((boxes) => boxes.map((b) => b.checked)), [
         true,
         false,

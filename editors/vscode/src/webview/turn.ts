@@ -207,6 +207,12 @@ export class Turn {
   }
 
   private showPlan(entries: P.PlanEntry[]): void {
+    // The checklist says what the planning call did: its card would only repeat it.
+    for (const card of this.tools.values()) {
+      if (card.kind === 'think') {
+        card.element.hidden = true;
+      }
+    }
     if (this.plan === undefined) {
       this.closeText();
       this.plan = el('div', 'plan');
