@@ -88,6 +88,12 @@ def test_vscode_panel_renders_a_long_stream_incrementally(vsix: Path) -> None:
     print(result.stdout)
 
 
+@pytest.mark.timeout(300)
+def test_vscode_panel_cards_sections_and_their_buttons(vsix: Path) -> None:
+    result = run(["node", "test/panel.test.mjs", str(OUTPUT)], timeout=240)
+    print(result.stdout)
+
+
 @pytest.fixture(scope="module")
 def e2e(vsix: Path) -> Iterator[dict[str, Any]]:
     from agentls.sim import Simulator
