@@ -131,7 +131,13 @@ export class Transcript {
   permission(requestId: number, params: P.RequestPermissionParams): void {
     const node = this.current().showPermission(requestId, params);
     this.permissions.set(requestId, node);
-    node.querySelector('button')?.focus();
+    // Focus goes to the question, unless the user is typing: a keystroke meant for the prompt
+    // box must not answer it.
+    const typing =
+      document.activeElement instanceof HTMLTextAreaElement || document.activeElement instanceof HTMLSelectElement;
+    if (!typing) {
+      node.querySelector('button')?.focus();
+    }
   }
 
   permissionDone(requestId: number, label: string): void {
