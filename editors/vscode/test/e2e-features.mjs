@@ -328,6 +328,12 @@ export function features(h) {
       await page.keyboard.press('Control+W');
       await panel.locator('.changes button.keep-all').click();
       await until('no pending change', async () => (await rows.count()) === 0);
+      // The undone hunk is gone from the buffer, which an undo left equal to the disk: saved.
+      await h.openFile('src/util.py');
+      await until('util.py as it was', async () => {
+        const text = await h.editorText();
+        return text.includes('return a + b') && !text.includes('# sum');
+      });
       assert.equal(fs.readFileSync(path.join(h.workspace, 'src/util.py'), 'utf8'), h.UTIL_PY);
     },
 
