@@ -40,6 +40,7 @@ export default tseslint.config(
         DataTransfer: 'readonly',
         File: 'readonly',
         ClipboardEvent: 'readonly',
+        DragEvent: 'readonly',
       },
     },
   },

@@ -289,6 +289,13 @@ await check('changes view, MCP servers, a review-before permission, live command
     { type: 'permission', requestId: 7, optionId: 'ok' },
     { type: 'openLocation', path: 'src/util.py', line: 1 },
   ]);
+  // A file dropped from the explorer (Shift+drag) becomes an @ mention, shown as a chip.
+  await page.locator('.prompt-box').evaluate((box) => {
+    const transfer = new DataTransfer();
+    transfer.setData('text/uri-list', 'file:///w/src/app%20two.py\r\nfile:///w/README.md');
+    box.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  assert.equal(await page.locator('.prompt-box').inputValue(), '@src/app two.py @README.md ');
   await page.screenshot({ path: path.join(outDir, 'renderer-sections.png') });
   await page.close();
 });

@@ -5,7 +5,7 @@
 
 import type { Attachment } from '../messages';
 import type * as P from '../protocol';
-import { button, el, send } from './dom';
+import { button, el, relative, send } from './dom';
 
 interface Item {
   label: string;
@@ -66,7 +66,10 @@ export class Composer {
     });
     this.box.addEventListener('paste', (event) => this.takeImages(event.clipboardData, event));
     this.box.addEventListener('dragover', (event) => event.preventDefault());
-    this.box.addEventListener('drop', (event) => this.takeImages(event.dataTransfer, event));
+    this.box.addEventListener('drop', (event) => {
+      this.takeFiles(event.dataTransfer, event);
+      this.takeImages(event.dataTransfer, event);
+    });
     this.sendButton = button('Send', 'primary send', () => this.submit());
     this.cancelButton = button(
       'Stop',
@@ -312,6 +315,25 @@ export class Composer {
     }
     chip.append(el('span', undefined, label), button('×', 'chip-remove', remove, `Remove ${label}`));
     return chip;
+  }
+
+  /** Files dropped from the explorer or an editor tab (Shift+drag) become `@` mentions. */
+  private takeFiles(data: DataTransfer | null, event: Event): void {
+    // getData answers '' for a type that is not there.
+    const list = [data?.getData('application/vnd.code.uri-list'), data?.getData('text/uri-list')].find(Boolean) ?? '';
+    const files = list
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('file://'))
+      .map((uri) => relative(decodeURIComponent(new URL(uri).pathname)));
+    if (files.length === 0) {
+      return;
+    }
+    event.preventDefault();
+    const mentions = files.map((file) => `@${file}`).join(' ');
+    this.box.value = this.box.value ? `${this.box.value.trimEnd()} ${mentions} ` : `${mentions} `;
+    this.autosize();
+    this.renderChips();
+    this.box.focus();
   }
 
   private takeImages(data: DataTransfer | null, event: Event): void {
