@@ -57,6 +57,10 @@ class EditorLink:
                 return str(document.source)
         return self._unsaved.get(path)
 
+    def open_document_paths(self) -> list[Path]:
+        """Every path `open_document_text` has a text for (the search tool lists them)."""
+        return [*self._uris, *self._unsaved]
+
     def document(self, path: Path) -> tuple[str, int] | None:
         uri = self._uris.get(path)
         document = self.server.workspace.text_documents.get(uri) if uri else None

@@ -142,3 +142,25 @@ def _walk(
         yield Entry(path, depth, is_dir, is_symlink)
         if is_dir and (max_depth is None or depth < max_depth):
             yield from _walk(path, ignores.descend(path), depth + 1, max_depth, stop)
+
+
+def visible(root: Path, start: Path, path: Path) -> bool:
+    """Whether ``walk(root, start)`` yields the file ``path``, without walking there."""
+    if path == start or not path.is_relative_to(start):
+        return False
+    ignores = GitIgnores.above(root, start)
+    if start != root and ignores.ignored(start, is_dir=True):
+        ignores = ignores.unignoring(start)
+    ignores = ignores.descend(start)
+    current = start
+    parts = path.relative_to(start).parts
+    for depth, part in enumerate(parts, start=1):
+        if part.startswith("."):
+            return False
+        current = current / part
+        is_dir = depth < len(parts)
+        if ignores.ignored(current, is_dir=is_dir):
+            return False
+        if is_dir:
+            ignores = ignores.descend(current)
+    return True
