@@ -3,34 +3,30 @@
 pygls writes to stdout synchronously, so an editor that stops reading would freeze the
 whole server (no cancel could be read). Here stdout is an asyncio pipe: a write never
 blocks, the backlog is measured, and session updates hold their text (coalesced) while
-the editor catches up. Reading answers malformed input with JSON-RPC errors instead of
-dropping it.
+the editor catches up. Reading (framing.py) answers malformed input with JSON-RPC errors
+instead of dropping it, and a bad frame costs that frame only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from pygls.protocol import JsonRPCProtocol
+
+from agentls.framing import MAX_MESSAGE, BadHeader, FrameReader, Oversized
 
 log = logging.getLogger(__name__)
 
 HIGH_WATER = 1 << 20  # bytes queued for the editor before session text is held back
 LOW_WATER = 256 << 10
-# A body is read in pieces of this size, so memory follows the bytes that really arrive,
-# never a Content-Length that merely claims a size.
-READ_PIECE = 1 << 20
-MAX_MESSAGE = 64 << 20  # bytes; a larger message is skipped with an error
-MAX_HEADER_LINE = 8 << 10
+_BEFORE_INITIALIZE = ("initialize", "exit")
 
 
 class _FlowProtocol(asyncio.Protocol):
@@ -105,17 +101,23 @@ class PipeWriter:
 
 
 async def read_messages(
-    protocol: JsonRPCProtocol, stdin: BinaryIO, executor: ThreadPoolExecutor
+    protocol: JsonRPCProtocol,
+    stdin: BinaryIO,
+    executor: ThreadPoolExecutor,
+    ready: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Read framed messages until stdin closes, answering what cannot be handled."""
+    """Read framed messages until stdin closes, answering what cannot be handled. Until
+    `ready()` (the server is initialized), requests other than `initialize` get -32002."""
     loop = asyncio.get_running_loop()
+    reader = FrameReader(stdin.fileno())
+    mismatches = 0
     while True:
         # A whole frame per trip to the reader thread: under load each trip back waits for
         # a full event-loop iteration, and a cancel should wait for one, not one per line.
-        frame = await loop.run_in_executor(executor, _read_frame, stdin)
+        frame = await loop.run_in_executor(executor, reader.read)
         if frame is None:
             return
-        if isinstance(frame, _Oversized):
+        if isinstance(frame, Oversized):
             _reply_error(
                 protocol,
                 None,
@@ -123,68 +125,27 @@ async def read_messages(
                 f"Invalid request: a message of {frame.length} bytes is over the limit of "
                 f"{MAX_MESSAGE} bytes; it was skipped",
             )
-            if not await loop.run_in_executor(executor, _skip, stdin, frame.length):
+            if not await loop.run_in_executor(executor, reader.skip, frame.length):
                 return
             continue
-        if isinstance(frame, _NoLength):
-            _reply_error(protocol, None, -32700, "Parse error: missing Content-Length header")
+        if isinstance(frame, BadHeader):
+            _reply_error(protocol, None, -32700, frame.message)
             continue
+        if frame.mismatch is not None:
+            mismatches += 1
+            if mismatches == 1:
+                log.warning(
+                    "A message's Content-Length did not match its body (%s); it was read by its "
+                    "JSON instead. The client probably counts characters, not UTF-8 bytes.",
+                    frame.mismatch,
+                )
         try:
-            _dispatch(protocol, frame)
+            _dispatch(protocol, frame.data, ready)
         except Exception:  # one bad message must never end the connection
             log.exception("Failed to dispatch a message")
 
 
-@dataclass(frozen=True)
-class _NoLength:
-    pass
-
-
-@dataclass(frozen=True)
-class _Oversized:
-    length: int
-
-
-def _read_frame(stdin: BinaryIO) -> bytes | _NoLength | _Oversized | None:
-    """One message's body (None at EOF), read on the reader thread."""
-    length = None
-    while True:
-        # Bounded: a "line" of junk without a newline must not grow without limit.
-        header = stdin.readline(MAX_HEADER_LINE)
-        if not header:
-            return None
-        if header in (b"\r\n", b"\n"):
-            break
-        name, _, value = header.decode("ascii", "replace").partition(":")
-        if name.strip().lower() == "content-length":
-            with contextlib.suppress(ValueError):
-                length = int(value.strip())
-    if length is None or length < 0:
-        return _NoLength()
-    if length > MAX_MESSAGE:
-        return _Oversized(length)
-    # In pieces: `read(length)` would allocate all of a claimed length at once, and a huge
-    # Content-Length would end the server (MemoryError).
-    body = bytearray()
-    while len(body) < length:
-        piece = stdin.read(min(READ_PIECE, length - len(body)))
-        if not piece:
-            return None
-        body += piece
-    return bytes(body)
-
-
-def _skip(stdin: BinaryIO, length: int) -> bool:
-    """Read and drop `length` bytes, so the next message is framed right; False at EOF."""
-    while length > 0:
-        piece = stdin.read(min(READ_PIECE, length))
-        if not piece:
-            return False
-        length -= len(piece)
-    return True
-
-
-def _dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
+def _dispatch(protocol: JsonRPCProtocol, body: bytes, ready: Callable[[], bool]) -> None:
     try:
         raw = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -199,6 +160,17 @@ def _dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
         if isinstance(raw, dict) and "method" not in raw and ("result" in raw or "error" in raw):
             return  # a malformed response: nobody to answer
         _reply_error(protocol, msg_id, -32600, f"Invalid request: {problem}")
+        return
+    if "method" in raw and raw["method"] not in _BEFORE_INITIALIZE and not ready():
+        # LSP: requests before `initialize` get ServerNotInitialized; notifications (but
+        # `exit`) are dropped.
+        if "id" in raw:
+            _reply_error(
+                protocol,
+                msg_id,
+                -32002,
+                f"Server not initialized: send `initialize` before {raw['method']}",
+            )
         return
     if "method" in raw and "params" not in raw and protocol.get_message_type(raw["method"]) is None:
         # JSON-RPC lets params be left out; pygls's generic message types need the key, and
