@@ -32,7 +32,7 @@ from agentls.tools.base import (
     require_str,
 )
 from agentls.tools.processes import run_guarded
-from agentls.tools.walk import visible
+from agentls.tools.walk import LINEAR, visible
 from agentls.workspace.documents import DocumentReadError, read_text
 from agentls.workspace.paths import relative_display, resolve_in_workspace
 
@@ -209,7 +209,7 @@ def _expand_braces(glob: str) -> list[str]:
 def _compile_glob(glob: str) -> GitIgnoreSpec:
     if "\0" in glob or "\n" in glob:
         raise ToolError("`glob` must be a single line without NUL bytes, e.g. `*.py`")
-    return GitIgnoreSpec.from_lines(_expand_braces(glob))
+    return GitIgnoreSpec.from_lines(_expand_braces(glob), backend=LINEAR)
 
 
 def _glob_matches(query: _Query, root: Path, base: Path, file: Path) -> bool:
