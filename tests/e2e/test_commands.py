@@ -101,6 +101,7 @@ async def test_a_command_is_over_when_its_shell_exits_and_its_escaped_children_d
         # Not held by the children that still had the output pipe open.
         assert elapsed < 8, f"the call took {elapsed:.1f} s"
         await agent.wait_for(lambda: not escapees.survivors(), 5, "the escaped children to die")
+        print(f"\nthe prompt with the command answered in {elapsed:.2f} s")  # for the docs
     finally:
         escapees.kill_leftovers()
 
@@ -140,7 +141,9 @@ async def test_no_command_process_outlives_the_server(
         else:
             server.process.kill()  # no chance to clean up: the command must still die
         await asyncio.wait_for(server.process.wait(), 10)
+        exited = time.monotonic()
         await server.wait_for(lambda: not escapees.survivors(), 5, "every process to die")
+        print(f"\n{how}: all gone {time.monotonic() - exited:.2f} s after the server")
     finally:
         escapees.kill_leftovers()
         await server.close()
