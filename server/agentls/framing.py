@@ -17,7 +17,8 @@ import json
 import os
 import re
 import select
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 READ_SIZE = 1 << 16
 MAX_MESSAGE = 64 << 20  # bytes; a larger message is skipped with an error
@@ -34,10 +35,19 @@ _HEADER_OVERLAP = 64
 _MAX_UNDERSTATEMENT = 4
 
 
+_UNPARSED = object()
+
+
 @dataclass(frozen=True)
 class Body:
     data: bytes
     mismatch: str | None = None  # how the Content-Length was off, when it was and we coped
+    # The JSON, when reading had to parse it anyway (so it is not parsed twice).
+    value: Any = field(default=_UNPARSED, compare=False, repr=False)
+
+    @property
+    def parsed(self) -> bool:
+        return self.value is not _UNPARSED
 
 
 @dataclass(frozen=True)
@@ -162,7 +172,7 @@ class FrameReader:
                 return Body(self._take(whole), f"said {length} bytes, sent {whole}")
         body = self._take(length)
         try:
-            json.loads(body)
+            value = json.loads(body)
         except json.JSONDecodeError as exc:
             if exc.msg == "Extra data":  # said too much: the rest is the next frame's
                 end = len(exc.doc[: exc.pos].encode())
@@ -170,8 +180,8 @@ class FrameReader:
                 return Body(body[:end], f"said {length} bytes, the JSON took {end}")
             return self._completed(body) or Body(body)
         except (ValueError, RecursionError):
-            pass  # not JSON at all (or too deep): answered as such
-        return Body(body)
+            return Body(body)  # not JSON at all (or too deep): answered as such
+        return Body(body, value=value)
 
     def _completed(self, body: bytes) -> Body | None:
         """`body` plus the bytes up to the next header, if together they are JSON: a count
@@ -191,11 +201,12 @@ class FrameReader:
             return None
         candidate = body + self._buf[:end]
         try:
-            json.loads(candidate)
+            value = json.loads(candidate)
         except (ValueError, RecursionError):
             return None
         del self._buf[:end]
-        return Body(bytes(candidate), f"said {len(body)} bytes, sent {len(candidate)}")
+        mismatch = f"said {len(body)} bytes, sent {len(candidate)}"
+        return Body(bytes(candidate), mismatch, value)
 
 
 def _json_prefix(data: bytes) -> int | None:

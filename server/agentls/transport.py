@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from pygls.protocol import JsonRPCProtocol
 
-from agentls.framing import MAX_MESSAGE, BadHeader, FrameReader, Oversized
+from agentls.framing import MAX_MESSAGE, BadHeader, Body, FrameReader, Oversized
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +140,14 @@ async def read_messages(
                     frame.mismatch,
                 )
         try:
-            _dispatch(protocol, frame.data, ready)
+            _dispatch(protocol, frame, ready)
         except Exception:  # one bad message must never end the connection
             log.exception("Failed to dispatch a message")
 
 
-def _dispatch(protocol: JsonRPCProtocol, body: bytes, ready: Callable[[], bool]) -> None:
+def _dispatch(protocol: JsonRPCProtocol, frame: Body, ready: Callable[[], bool]) -> None:
     try:
-        raw = json.loads(body)
+        raw = frame.value if frame.parsed else json.loads(frame.data)
     except (ValueError, RecursionError) as exc:
         # ValueError covers bad JSON and bad UTF-8; RecursionError, JSON nested too deeply.
         _reply_error(protocol, None, -32700, f"Parse error: the message is not JSON ({exc})")

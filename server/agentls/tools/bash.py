@@ -3,17 +3,14 @@ output; when it ends (exit, timeout or cancel) nothing it started is left runnin
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from agentls.tools.base import ToolContext, ToolError, ToolOutcome, cut, optional_bool
-from agentls.tools.processes import run_guarded
+from agentls.tools.processes import child_env, run_guarded
 
 HEAD_BYTES = 12_000
 TAIL_BYTES = 12_000
-# The server's own credentials are not the command's business.
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 
 
 class BashTool:
@@ -44,10 +41,9 @@ class BashTool:
 
 
 async def run_command(command: str, cwd: Path, timeout: float) -> ToolOutcome:
-    env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
     output = _CappedOutput()
     finished = await run_guarded(
-        ["bash", "-c", command], cwd=cwd, env=env, timeout=timeout, on_output=output.add
+        ["bash", "-c", command], cwd=cwd, env=child_env(), timeout=timeout, on_output=output.add
     )
     text = output.text()
     if finished.timed_out:

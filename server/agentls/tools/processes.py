@@ -20,8 +20,15 @@ KILL_GRACE = 2.0
 # Once the program is over, its output is whatever is already in the pipe.
 DRAIN_TIMEOUT = 2.0
 READ_SIZE = 1 << 16
+# The server's own credentials are not a child's business.
+_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 
 OnOutput = Callable[[bytes], None]
+
+
+def child_env() -> dict[str, str]:
+    """The server's environment, less its secrets."""
+    return {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,6 @@ class TopMatches:
         self.limit = limit
         self.location_limit = locations
         self.total = 0
-        self.files = 0
         self._kept: list[Match] = []
         self._located: list[Match] = []
         # Once `limit` matches are kept, a file sorting after the last of them cannot make
@@ -193,7 +192,6 @@ class TopMatches:
         if self._file is None:
             self._taking = False
             return
-        self.files += 1
         key = self._file[0]
         self._taking = self._bar is None or key < self._bar
 

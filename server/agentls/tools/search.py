@@ -31,7 +31,7 @@ from agentls.tools.base import (
     optional_str,
     require_str,
 )
-from agentls.tools.processes import run_guarded
+from agentls.tools.processes import child_env, run_guarded
 from agentls.tools.walk import LINEAR, visible
 from agentls.workspace.documents import DocumentReadError, read_text
 from agentls.workspace.paths import relative_display, resolve_in_workspace
@@ -324,7 +324,7 @@ async def _rg(
     finished = await run_guarded(
         argv,
         cwd=ctx.root,
-        env=os.environ,
+        env=child_env(),
         timeout=remaining,
         on_output=run.top.feed,
         on_error=on_error,
