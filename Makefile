@@ -23,7 +23,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# ACP's official TypeScript SDK, for tests/acp_agent/test_ts_client.py.
+ACP_TS := tests/acp_agent/ts
+$(ACP_TS)/node_modules/.installed: $(ACP_TS)/package.json $(ACP_TS)/package-lock.json
+	cd $(ACP_TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pytest: $(STAMP) $(ACP_TS)/node_modules/.installed
 	$(BIN)/pytest -q
 
 # The Neovim plugin alone (real headless Neovim 0.11); `make pytest` already includes it.
@@ -60,3 +66,9 @@ bench: $(STAMP)
 .PHONY: load
 load: $(STAMP)
 	AGENTLS_LOAD=full $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_load.py
+
+# The configuration schema's copies (README and docs tables, the Neovim option list, the VS
+# Code settings), rewritten from server/agentls/config.py; `make test` checks they are current.
+.PHONY: config-docs
+config-docs: $(STAMP)
+	$(BIN)/python -m agentls.config_render

@@ -18,6 +18,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"agentls {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the language server on stdio (what editors launch)")
+    acp = commands.add_parser("acp", help="run the ACP agent on stdio (Zed, JetBrains, ...)")
+    acp.add_argument(
+        "--options", default=None, metavar="JSON", help="server options as JSON (docs/protocol.md)"
+    )
+    schema = commands.add_parser("config-schema", help="print the server's options")
+    schema.add_argument("--format", choices=("json", "markdown", "lua"), default="json")
     ask = commands.add_parser("ask", help="ask the agent once, from the terminal")
     ask.add_argument("prompt", help="what to ask")
     ask.add_argument("--root", type=Path, default=Path.cwd(), help="workspace root (default: .)")
@@ -42,9 +48,22 @@ def main(argv: list[str] | None = None) -> int:
         return sim_main(args_list[1:])
     args = _parser().parse_args(args_list)
     if args.command == "serve":
-        from agentls.runner import serve
+        from agentls.lsp.runner import serve
 
         return serve()
+    if args.command == "acp":
+        from agentls.acp.runner import serve as serve_acp
+
+        return serve_acp(args.options)
+    if args.command == "config-schema":
+        from agentls import config_render
+        from agentls.config import schema
+
+        if args.format == "json":
+            print(json.dumps(schema(), indent=2))
+        else:
+            print(getattr(config_render, args.format)(), end="")
+        return 0
     if args.command == "ask":
         from agentls.client.terminal import ask
 

@@ -1,8 +1,15 @@
-"""Server options, from `initializationOptions` and `workspace/configuration` section `agentls`."""
+"""Server options: one schema, from which every list of them is made or checked.
+
+The options come from `initializationOptions` or `workspace/configuration` section `agentls`
+(LSP), or `_meta.agentls` of `session/new` (ACP). `agentls config-schema` prints this schema;
+the docs' tables, the VS Code settings and the Neovim option list are generated from it or
+checked against it by a test (tests/unit/test_config_schema.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 PERMISSION_MODES = ("default", "ask", "acceptAll", "readOnly")
@@ -21,6 +28,113 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option: its wire name, JSON type(s), default, and what it means."""
+
+    key: str  # camelCase, as editors send it
+    attr: str  # the Config field
+    types: tuple[str, ...]  # JSON schema types; "null" where unset is allowed
+    default: Any
+    description: str
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    exclusive_minimum: bool = False  # minimum itself is not allowed
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("model", "model", ("string",), "claude-sonnet-4-5", "Messages API model name"),
+    Option(
+        "maxTokens", "max_tokens", ("integer",), 8192, "`max_tokens` of each model request", None, 1
+    ),
+    Option(
+        "maxTurnRequests",
+        "max_turn_requests",
+        ("integer",),
+        20,
+        "model requests one prompt may make before it stops with `max_turn_requests`",
+        None,
+        1,
+    ),
+    Option(
+        "thinking",
+        "thinking",
+        ("integer", "object", "null"),
+        None,
+        "extended thinking: a token budget (0 or null: off), or an object passed to the API "
+        'as given, e.g. `{"type": "enabled", "budget_tokens": 2048}`',
+        None,
+        0,
+    ),
+    Option(
+        "systemPrompt",
+        "system_prompt",
+        ("string", "null"),
+        None,
+        "replaces the built-in system prompt",
+    ),
+    Option(
+        "permissionMode",
+        "permission_mode",
+        ("string",),
+        "default",
+        "which tool calls ask first: `default` (edits run, commands ask), `ask`, `acceptAll`, "
+        "`readOnly` (see Permissions)",
+        PERMISSION_MODES,
+    ),
+    Option(
+        "edits",
+        "edits",
+        ("string",),
+        "editor",
+        "`editor` (through the editor: `workspace/applyEdit`, ACP `fs/write_text_file`) or "
+        "`disk` (atomic writes)",
+        EDIT_TARGETS,
+    ),
+    Option(
+        "commandTimeout",
+        "command_timeout",
+        ("number",),
+        120,
+        "seconds before the bash tool kills a command",
+        None,
+        0,
+        True,
+    ),
+    Option(
+        "maxRetries",
+        "max_retries",
+        ("integer",),
+        4,
+        "retries of a failed model request (see `retry`)",
+        None,
+        0,
+    ),
+    Option(
+        "retryInitialDelay",
+        "retry_initial_delay",
+        ("number",),
+        1,
+        "seconds before the first retry; doubles each time, with jitter",
+        None,
+        0,
+        True,
+    ),
+    Option(
+        "readTimeout",
+        "read_timeout",
+        ("number",),
+        90,
+        "seconds a model stream may stay silent before it counts as dropped",
+        None,
+        0,
+        True,
+    ),
+)
+
+BY_KEY = {option.key: option for option in OPTIONS}
+
+
+@dataclass(frozen=True)
 class Config:
     model: str = "claude-sonnet-4-5"
     max_tokens: int = 8192
@@ -33,10 +147,10 @@ class Config:
     max_retries: int = 4
     retry_initial_delay: float = 1.0
     read_timeout: float = 90.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def merged(self, options: object) -> tuple[Config, list[str]]:
-        """This config with `options` applied; bad options are skipped and reported."""
+        """This config with `options` applied; bad options are skipped and reported, and
+        so are unknown ones (a typo must not pass silently)."""
         if options is None:
             return self, []
         if not isinstance(options, dict):
@@ -44,78 +158,126 @@ class Config:
         changes: dict[str, Any] = {}
         problems: list[str] = []
         for key, value in options.items():
-            parser = _PARSERS.get(key)
-            if parser is None:
+            option = BY_KEY.get(key)
+            if option is None:
+                if key not in IGNORED_KEYS:
+                    problems.append(f"unknown option {key!r}; the options are {', '.join(BY_KEY)}")
                 continue
-            attr, check = parser
             try:
-                changes[attr] = check(key, value)
+                changes[option.attr] = check(option, value)
             except ConfigError as exc:
                 problems.append(str(exc))
         return replace(self, **changes), problems
 
 
-def _positive_int(key: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"option {key!r} must be a positive integer, got {value!r}")
-    return value
+# Editor-side settings that editors may send along with the server's.
+IGNORED_KEYS = frozenset({"serverCommand", "trace"})
 
 
-def _non_negative_int(key: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"option {key!r} must be an integer >= 0, got {value!r}")
-    return value
-
-
-def _positive_number(key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"option {key!r} must be a positive number, got {value!r}")
-    return float(value)
-
-
-def _non_empty_str(key: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"option {key!r} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _optional_str(key: str, value: object) -> str | None:
-    if value is None or value == "":
+def check(option: Option, value: object) -> Any:
+    """`value` as the Config field holds it; ConfigError saying what is accepted if wrong."""
+    if value is None and "null" in option.types:
         return None
-    return _non_empty_str(key, value)
+    for kind in option.types:
+        checker = _CHECKS.get(kind)
+        if checker is not None and checker(value):
+            if option.enum is not None and value not in option.enum:
+                break
+            if option.minimum is not None and kind in ("integer", "number"):
+                assert isinstance(value, int | float)
+                if value < option.minimum or (option.exclusive_minimum and value == option.minimum):
+                    break
+            return _CONVERT.get((option.attr, kind), _identity)(value)
+    raise ConfigError(f"option {option.key!r} must be {_accepts(option)}; got {value!r}")
 
 
-def _thinking(key: str, value: object) -> dict[str, Any] | None:
-    # Passed to the API as given: the API is the judge of its fields.
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+def _accepts(option: Option) -> str:
+    if option.enum is not None:
+        return "one of " + ", ".join(option.enum)
+    words = {
+        "integer": "an integer",
+        "number": "a number",
+        "string": "a non-empty string",
+        "object": "an object",
+        "boolean": "true or false",
+        "array": "an array",
+        "null": "null",
+    }
+    text = " or ".join(words[kind] for kind in option.types)
+    if option.minimum is not None:
+        text += f" {'>' if option.exclusive_minimum else '>='} {option.minimum:g}"
+    return text
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_CHECKS: dict[str, Callable[[object], bool]] = {
+    "integer": _is_int,
+    "number": lambda v: _is_int(v) or isinstance(v, float),
+    "string": lambda v: isinstance(v, str) and bool(v.strip()),
+    "object": lambda v: isinstance(v, dict),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _thinking_budget(value: Any) -> dict[str, Any] | None:
+    return {"type": "enabled", "budget_tokens": value} if value else None
+
+
+def _thinking_object(value: Any) -> dict[str, Any]:
+    # Passed to the API as given (the API is the judge of its fields), but it needs a type.
+    if not isinstance(value.get("type"), str):
         raise ConfigError(
-            f"option {key!r} must be an object such as "
-            f'{{"type": "enabled", "budget_tokens": 2048}}, got {value!r}'
+            "option 'thinking' must be a token budget or an object such as "
+            f'{{"type": "enabled", "budget_tokens": 2048}}; got {value!r}'
         )
     return dict(value)
 
 
-def _choice(choices: tuple[str, ...]) -> Any:
-    def check(key: str, value: object) -> str:
-        if value not in choices:
-            raise ConfigError(f"option {key!r} must be one of {', '.join(choices)}; got {value!r}")
-        return str(value)
-
-    return check
-
-
-_PARSERS: dict[str, tuple[str, Any]] = {
-    "model": ("model", _non_empty_str),
-    "maxTokens": ("max_tokens", _positive_int),
-    "maxTurnRequests": ("max_turn_requests", _positive_int),
-    "thinking": ("thinking", _thinking),
-    "systemPrompt": ("system_prompt", _optional_str),
-    "permissionMode": ("permission_mode", _choice(PERMISSION_MODES)),
-    "edits": ("edits", _choice(EDIT_TARGETS)),
-    "commandTimeout": ("command_timeout", _positive_number),
-    "maxRetries": ("max_retries", _non_negative_int),
-    "retryInitialDelay": ("retry_initial_delay", _positive_number),
-    "readTimeout": ("read_timeout", _positive_number),
+_CONVERT: dict[tuple[str, str], Callable[[Any], Any]] = {
+    ("thinking", "integer"): _thinking_budget,
+    ("thinking", "object"): _thinking_object,
+    ("command_timeout", "number"): float,
+    ("retry_initial_delay", "number"): float,
+    ("read_timeout", "number"): float,
 }
+
+
+def schema() -> list[dict[str, Any]]:
+    """The options as JSON: what `agentls config-schema` prints and editors are checked
+    against."""
+    out = []
+    for option in OPTIONS:
+        entry: dict[str, Any] = {
+            "name": option.key,
+            "type": list(option.types) if len(option.types) > 1 else option.types[0],
+            "default": option.default,
+            "description": option.description,
+        }
+        if option.enum is not None:
+            entry["enum"] = list(option.enum)
+        if option.minimum is not None:
+            entry["exclusiveMinimum" if option.exclusive_minimum else "minimum"] = option.minimum
+        out.append(entry)
+    return out
+
+
+def _check_defaults() -> None:
+    # The dataclass defaults and the schema's say the same, or an import fails loudly.
+    config = Config()
+    attrs = {f.name for f in fields(Config)}
+    for option in OPTIONS:
+        assert option.attr in attrs, option.attr
+        value = getattr(config, option.attr)
+        default = check(option, option.default)
+        assert value == default, (option.key, value, default)
+
+
+_check_defaults()

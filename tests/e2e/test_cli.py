@@ -144,6 +144,7 @@ async def test_initialize_and_workspace_configuration(
             "str_replace_based_edit_tool",
             "search",
             "bash",
+            "update_plan",
         ]
     finally:
         await client.close()

@@ -316,10 +316,16 @@ async def test_missing_api_key_says_how_to_set_it(workspace: Path, tmp_path: Pat
         with pytest.raises(JsonRpcException) as failure:
             await agent.client.prompt(session, "hello")
         assert failure.value.code == -32000
+        assert failure.value.data == {"type": "no_api_key"}
         assert "ANTHROPIC_API_KEY" in failure.value.message
         assert await agent.client.new_session()  # still serving
     finally:
         assert await agent.client.close() == 0
+    # An ordinary error is one line in the editor's log, not a traceback.
+    log = agent.stderr()
+    assert "Traceback" not in log, log
+    [line] = [line for line in log.splitlines() if "No Anthropic API key" in line]
+    assert "-32000" in line
 
 
 async def test_work_done_progress_begins_reports_and_ends(agent: Agent, sim: Any) -> None:

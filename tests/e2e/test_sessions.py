@@ -45,9 +45,17 @@ async def test_a_session_is_listed_and_loaded_after_a_restart(
         listing = await second.client.request("session/list", {"cwd": str(second.root)})
         assert [s["sessionId"] for s in listing["sessions"]] == [session]
         assert listing["sessions"][0]["title"] == "What is this project?"
-        assert (
-            await second.client.request("session/load", {"sessionId": session, "mcpServers": []})
-            == {}
+        loaded = await second.client.request(
+            "session/load", {"sessionId": session, "mcpServers": []}
+        )
+        assert loaded["modes"]["currentModeId"] == "default"
+        assert {option["id"] for option in loaded["configOptions"]} == {
+            "model",
+            "mode",
+            "thought_level",
+        }
+        await second.wait_for(
+            lambda: second.of_kind("available_commands_update"), what="the commands"
         )
         kinds = [u["update"]["sessionUpdate"] for u in second.updates]
         assert kinds == [
@@ -55,6 +63,7 @@ async def test_a_session_is_listed_and_loaded_after_a_restart(
             "agent_message_chunk",
             "tool_call",
             "agent_message_chunk",
+            "available_commands_update",
         ]
         tool_call = second.of_kind("tool_call")[0]
         assert tool_call["status"] == "completed" and tool_call["title"] == "Read README.md"
@@ -133,4 +142,5 @@ async def test_loading_an_unknown_session_is_a_clear_error(agent: Agent) -> None
         await agent.client.request(
             "session/load", {"sessionId": "../../etc/passwd", "mcpServers": []}
         )
-    assert traversal.value.code == -32002
+    # Not an id session/new could have made: the client's mistake, not a missing session.
+    assert traversal.value.code == -32602

@@ -34,8 +34,8 @@ class FakeTool:
 
 def test_default_tools_and_definitions() -> None:
     tools = default_tools()
-    assert [tool.name for tool in tools] == [EDITOR, "search", "bash"]
-    assert [d["name"] for d in tool_definitions(tools)] == [EDITOR, "search", "bash"]
+    assert [tool.name for tool in tools] == [EDITOR, "search", "bash", "update_plan"]
+    assert [d["name"] for d in tool_definitions(tools)] == [EDITOR, "search", "bash", "update_plan"]
     assert find_tool(tools, "search") is tools[1]
     assert find_tool(tools, "grep") is None
 
@@ -45,7 +45,7 @@ async def test_unknown_tool(ctx: ToolContext) -> None:
     assert outcome.is_error
     assert outcome.text == (
         "unknown tool `grep`; the available tools are `str_replace_based_edit_tool`, "
-        "`search`, `bash`"
+        "`search`, `bash`, `update_plan`"
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentls.framing import BadHeader, Body, FrameReader
+from agentls.lsp.framing import BadHeader, Body, FrameReader
 
 SETTINGS = settings(
     max_examples=200,

@@ -9,20 +9,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentls.agent import commands
 from agentls.agent.conversation import Conversation
+from agentls.agent.editor import Editor
 from agentls.agent.journal import EditHistory, UndoReport, undo
 from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
-from agentls.agent.permissions import Ask, PermissionGate
+from agentls.agent.model_list import ModelList
+from agentls.agent.permissions import PermissionGate
 from agentls.agent.replay import history_updates
+from agentls.agent.session_options import (
+    BUILT_IN_MODELS,
+    MODE,
+    SessionChoices,
+    config_options,
+    modes_state,
+)
 from agentls.agent.store import SessionStore
 from agentls.agent.updates import SessionUpdates
 from agentls.config import Config
+from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
-from agentls.workspace.documents import DocumentSource
-from agentls.workspace.edits import EditTarget
 
+TITLE_LENGTH = 80
 INTERRUPTED_TOOL_TEXT = "Interrupted: the server stopped before this tool call finished."
 
 
@@ -35,9 +45,9 @@ class UnknownSessionError(LookupError):
 
 
 class SessionBusyError(RuntimeError):
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, session_id: str, activity: str = "a prompt") -> None:
         super().__init__(
-            f"Session {session_id!r} is already running a prompt: cancel it "
+            f"Session {session_id!r} is already running {activity}: cancel it "
             "(session/cancel) or wait for it to finish."
         )
 
@@ -47,38 +57,42 @@ class Session:
     id: str
     cwd: Path
     updates: SessionUpdates
+    permissions: PermissionGate
     conversation: Conversation = field(default_factory=Conversation)
     totals: SessionTotals = field(default_factory=SessionTotals)
     turn: asyncio.Task[TurnResult] | None = None
+    # Set while an operation other than a prompt changes the session's files (an undo):
+    # a prompt meanwhile would compute its edits against text about to change.
+    operation: str | None = None
     history: EditHistory = field(default_factory=EditHistory)
-    permissions: PermissionGate | None = None
+    choices: SessionChoices = field(default_factory=SessionChoices)
+    titled: bool = False  # whether clients were told its title
 
     @property
     def busy(self) -> bool:
-        return self.turn is not None and not self.turn.done()
+        return self.operation is not None or (self.turn is not None and not self.turn.done())
+
+    def check_idle(self) -> None:
+        if self.operation is not None:
+            raise SessionBusyError(self.id, self.operation)
+        if self.busy:
+            raise SessionBusyError(self.id)
 
 
 class Sessions:
     def __init__(
         self,
         *,
-        send_update: Callable[[dict[str, Any]], None],
+        editor: Editor,
         config: Callable[[], Config],
         model: ModelClient,
-        documents: DocumentSource | None,
         store: SessionStore,
-        edit_target: Callable[[], EditTarget],
-        ask_permission: Ask,
-        congested: Callable[[], bool] = lambda: False,
     ) -> None:
-        self._congested = congested
+        self.editor = editor
         self._store = store
-        self._edit_target = edit_target
-        self._ask_permission = ask_permission
-        self._send_update = send_update
         self._config = config
-        self._model = model
-        self._documents = documents
+        self.model = model
+        self.model_list = ModelList(model)
         self._sessions: dict[str, Session] = {}
         self._tools = default_tools()
 
@@ -87,12 +101,78 @@ class Sessions:
         return self._add(session_id, cwd, Conversation())
 
     def _add(self, session_id: str, cwd: Path, conversation: Conversation) -> Session:
-        updates = SessionUpdates(session_id, self._send_update, self._congested)
+        editor = self.editor
+        updates = SessionUpdates(session_id, editor.send_update, lambda: editor.congested)
         conversation.record = self._store.log_for(session_id, cwd).append
-        session = Session(session_id, cwd, updates, conversation)
-        session.permissions = PermissionGate(self._ask_permission)
+        session = Session(
+            session_id, cwd, updates, PermissionGate(editor.ask_permission), conversation
+        )
         self._sessions[session_id] = session
         return session
+
+    def config_for(self, session: Session) -> Config:
+        """The server's configuration with the session's own choices applied."""
+        return session.choices.applied_to(self._config())
+
+    # --- what the user can switch while a session runs -----------------------------------
+
+    def models(self) -> list[tuple[str, str]]:
+        return self.model_list.known() or list(BUILT_IN_MODELS)
+
+    def config_options(self, session: Session) -> list[dict[str, Any]]:
+        return config_options(self.config_for(session), self.models())
+
+    def modes(self, session: Session) -> dict[str, Any]:
+        return modes_state(self.config_for(session).permission_mode)
+
+    def set_choice(self, session: Session, config_id: str, value: object) -> None:
+        """Switch the model, mode or thinking level from the next model request on; clients
+        are told (`current_mode_update`, `config_option_update`). Raises
+        UnknownChoiceError."""
+        session.choices = session.choices.with_value(
+            config_id, value, [m for m, _ in self.models()]
+        )
+        if config_id == MODE:
+            session.updates.send(payloads.current_mode(self.config_for(session).permission_mode))
+        session.updates.send(payloads.config_options(self.config_options(session)))
+
+    def announce(self, session: Session) -> None:
+        """What a client learns right after it creates or loads a session: the commands."""
+        self.model_list.fetch_once(self.models_changed)
+        session.updates.send(
+            payloads.available_commands([command.to_acp() for command in commands.COMMANDS])
+        )
+
+    def models_changed(self) -> None:
+        for session in list(self._sessions.values()):
+            session.updates.send(payloads.config_options(self.config_options(session)))
+
+    async def run_command(self, session: Session, text: str) -> str | None:
+        """The reply of a slash command, or None if `text` is not one of ours."""
+        parsed = commands.parse(text)
+        command = commands.BY_NAME.get(parsed[0]) if parsed else None
+        if parsed is None or command is None:
+            return None
+        session.check_idle()
+        reply = await command.run(self, session, parsed[1])
+        session.updates.message(reply)
+        await session.updates.drained()
+        return reply
+
+    def _title(self, session: Session, content: list[dict[str, Any]]) -> None:
+        if session.titled:
+            return
+        session.titled = True
+        title = next(
+            (
+                b["text"].strip().splitlines()[0]
+                for b in content
+                if b["type"] == "text" and b["text"].strip()
+            ),
+            None,
+        )
+        if title is not None and not session.conversation.messages:
+            session.updates.send(payloads.session_info(title[:TITLE_LENGTH]))
 
     def get(self, session_id: str) -> Session:
         session = self._sessions.get(session_id)
@@ -126,6 +206,7 @@ class Sessions:
         for record in stored.records:
             conversation.replay(record)
         session = self._add(stored.session_id, stored.cwd, conversation)
+        session.titled = True
         # Answer what a crash left unanswered, so the next request is valid.
         conversation.repair(INTERRUPTED_TOOL_TEXT)
         return session
@@ -133,21 +214,23 @@ class Sessions:
     async def prompt(
         self, session: Session, content: list[dict[str, Any]], report: Report | None = None
     ) -> TurnResult:
-        if session.busy:
-            raise SessionBusyError(session.id)
-        self._model.check_credentials()
-        config = self._config()
+        session.check_idle()
+        self.model.check_credentials()
+        self._title(session, content)
+        config = self.config_for(session)
         context = ToolContext(
             root=session.cwd,
-            documents=self._documents,
-            edits=self._edit_target(),
+            documents=self.editor,
+            edits=self.editor.edit_target(session.id),
+            holding=lambda path: self.editor.holding(session.id, path),
+            notify=session.updates.send,
             journal=session.history.begin_turn(),
             command_timeout=config.command_timeout,
         )
         turn = PromptTurn(
             conversation=session.conversation,
             config=config,
-            model=self._model,
+            model=self.model,
             tools=self._tools,
             tool_context=context,
             updates=session.updates,
@@ -167,12 +250,20 @@ class Sessions:
         return result
 
     async def undo_last_turn(self, session: Session) -> UndoReport:
-        if session.busy:
-            raise SessionBusyError(session.id)
+        session.check_idle()
         journal = session.history.pop_last()
         if journal is None:
             return UndoReport()
-        return await undo(journal, self._edit_target())
+        session.operation = "an undo"
+        try:
+            return await undo(journal, self.editor.edit_target(session.id))
+        finally:
+            session.operation = None
+
+    def close(self, session_id: str) -> None:
+        """Forget a session (its journal stays on disk): its turn is cancelled first."""
+        self.cancel(session_id)
+        self._sessions.pop(session_id, None)
 
     def cancel(self, session_id: str) -> bool:
         session = self._sessions.get(session_id)

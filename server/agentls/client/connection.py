@@ -20,7 +20,7 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from agentls import __version__
-from agentls.protocol import plain_json_converter
+from agentls.lsp.pygls_adapter import plain_json_converter
 
 F = TypeVar("F", bound=Callable[..., Any])
 UpdateHandler = Callable[[dict[str, Any]], None]

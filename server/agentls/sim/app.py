@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import RequestRejectedError
+from .models import list_models
 from .script import (
     DEFAULT_ERROR_MESSAGES,
     HTTP_ERROR_TYPES,
@@ -36,6 +37,7 @@ def build_app(state: SimState) -> web.Application:
     app = web.Application(client_max_size=32 * 1024 * 1024)
     app[STATE_KEY] = state
     app.router.add_post("/v1/messages", _messages)
+    app.router.add_get("/v1/models", list_models)
     app.router.add_post("/_sim/script", _load_script)
     app.router.add_post("/_sim/append", _append_script)
     app.router.add_post("/_sim/release/{name}", _release)

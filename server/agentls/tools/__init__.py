@@ -1,4 +1,4 @@
-"""Tools the model can call: the text editor (read-only for now) and search."""
+"""Tools the model can call: the text editor, search, bash, and the plan."""
 
 from agentls.tools.base import Tool, ToolContext, ToolError, ToolLocation, ToolOutcome
 from agentls.tools.registry import default_tools, find_tool, run_tool, tool_definitions

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +20,11 @@ class ToolContext:
     edits: EditTarget | None = None  # where edits land; None: this context cannot edit
     journal: EditJournal | None = None  # records each edit so the turn can be undone
     command_timeout: float = 120.0
+    # While open, `documents` shows the editor's text of a path that a tool names, where
+    # the editor does not push its buffers (ACP fetches it); None: always current (LSP).
+    holding: Callable[[Path], AbstractAsyncContextManager[None]] | None = None
+    # Sends a session update of the tool's own (the plan tool's `plan`); None: nobody sees.
+    notify: Callable[[dict[str, Any]], None] | None = None
 
 
 class EditJournal(Protocol):

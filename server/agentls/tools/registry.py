@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 from agentls.tools.base import Tool, ToolContext, ToolError, ToolOutcome, cut
 from agentls.tools.bash import BashTool
+from agentls.tools.plan import PlanTool
 from agentls.tools.search import SearchTool
 from agentls.tools.text_editor import TextEditorTool
-from agentls.workspace.paths import WorkspacePathError, relative_display
+from agentls.workspace.paths import WorkspacePathError, relative_display, resolve_in_workspace
 
 logger = logging.getLogger(__name__)
 
 
 def default_tools() -> list[Tool]:
-    return [TextEditorTool(), SearchTool(), BashTool()]
+    return [TextEditorTool(), SearchTool(), BashTool(), PlanTool()]
 
 
 def find_tool(tools: Iterable[Tool], name: str) -> Tool | None:
@@ -48,7 +51,8 @@ async def run_tool(
             f"{type(tool_input).__name__}; pass the fields its schema lists"
         )
     try:
-        return await tool.run(tool_input, ctx)
+        async with _holding(tool_input, ctx):
+            return await tool.run(tool_input, ctx)
     except (ToolError, WorkspacePathError) as exc:
         return _error(str(exc))
     except OSError as exc:
@@ -63,6 +67,16 @@ async def run_tool(
 
 def _error(text: str) -> ToolOutcome:
     return ToolOutcome(text, is_error=True)
+
+
+def _holding(tool_input: dict[str, Any], ctx: ToolContext) -> AbstractAsyncContextManager[None]:
+    path = tool_input.get("path")
+    if ctx.holding is not None and isinstance(path, str):
+        try:
+            return ctx.holding(resolve_in_workspace(ctx.root, path))
+        except WorkspacePathError:
+            pass  # the tool itself says what is wrong with the path
+    return contextlib.nullcontext()
 
 
 def _describe_os_error(exc: OSError, root: Path) -> str:

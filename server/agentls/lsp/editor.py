@@ -1,26 +1,35 @@
-"""The server's side of what it needs from the editor: its buffers (with versions), edits
-applied through `workspace/applyEdit`, and permission questions put to the user."""
+"""The core's Editor over LSP: the editor's buffers (with versions, from didOpen/didChange),
+edits applied through `workspace/applyEdit`, permission questions, and session updates."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import logging
 import time
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from agentls import protocol
+from agentls.lsp import pygls_adapter
+from agentls.protocol import names
+from agentls.workspace.editor import EditorEdits
+from agentls.workspace.edits import DiskEdits, EditTarget
 
 if TYPE_CHECKING:
-    from agentls.server import AgentServer
+    from agentls.lsp.server import AgentServer
+
+log = logging.getLogger(__name__)
 
 
-class EditorLink:
+class LspEditor:
     def __init__(self, server: AgentServer) -> None:
         self.server = server
+        self._warned_disk_edits = False
         self._uris: dict[Path, str] = {}  # open documents, by resolved path
         self._unsaved: dict[Path, str] = {}  # edits to files the editor has not reported open
         self._changed = asyncio.Event()
@@ -89,6 +98,34 @@ class EditorLink:
 
     # --- requests to the editor ---------------------------------------------------------
 
+    def send_update(self, params: dict[str, Any]) -> None:
+        self.server.protocol.notify_raw(names.SESSION_UPDATE, params)  # type: ignore[attr-defined]
+
+    @property
+    def congested(self) -> bool:
+        return self.server.writer.congested
+
+    def holding(self, session_id: str, path: Path) -> AbstractAsyncContextManager[None]:
+        # Nothing to fetch: LSP pushes every buffer change (didChange).
+        return contextlib.nullcontext()
+
+    def edit_target(self, session_id: str) -> EditTarget:
+        """Edits go through the editor when it can apply them; otherwise atomically to disk."""
+        if self.server.config.edits == "editor":
+            if self.can_apply_edits():
+                return EditorEdits(self, self)
+            workspace = self.server.client_capabilities.workspace
+            if workspace is not None and workspace.apply_edit and not self._warned_disk_edits:
+                # It can apply edits, just not versioned ones: a likely misconfiguration.
+                self._warned_disk_edits = True
+                log.warning(
+                    "The editor advertises workspace.applyEdit but not "
+                    "workspaceEdit.documentChanges, so edits are written to disk; buffers "
+                    "open in the editor show them only once reloaded. Advertise both to "
+                    "have edits applied in the editor (undoable there)."
+                )
+        return DiskEdits(self)
+
     def can_apply_edits(self) -> bool:
         workspace = self.server.client_capabilities.workspace
         if workspace is None or not workspace.apply_edit:
@@ -97,7 +134,7 @@ class EditorLink:
         return bool(edit is not None and edit.document_changes)
 
     async def apply_edit(self, label: str, edit: dict[str, Any]) -> dict[str, Any]:
-        converter = self.server.protocol._converter
+        converter = pygls_adapter.converter(self.server.protocol)
         params = converter.structure({"label": label, "edit": edit}, types.ApplyWorkspaceEditParams)
         result = await self.server.workspace_apply_edit_async(params)
         return {"applied": result.applied, "failureReason": result.failure_reason}
@@ -105,14 +142,14 @@ class EditorLink:
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         msg_id = f"agentls-permission-{next(self._request_ids)}"
         request = self.server.protocol.send_request_async(
-            protocol.SESSION_REQUEST_PERMISSION, params, msg_id=msg_id
+            names.SESSION_REQUEST_PERMISSION, params, msg_id=msg_id
         )
         try:
             answer = await request
         except asyncio.CancelledError:
             # The turn was cancelled: withdraw the question from the editor's UI.
             self.server.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
-            self.server.protocol._request_futures.pop(msg_id, None)
+            pygls_adapter.forget_request(self.server.protocol, msg_id)
             raise
         except Exception as exc:
             return {"outcome": {"outcome": "cancelled"}, "error": str(exc)}

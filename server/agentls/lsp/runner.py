@@ -9,8 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
 
 from agentls.agent.store import wait_for_syncs
-from agentls.server import AgentServer, ClientLogHandler, build_server
-from agentls.transport import read_messages, stdin_stdout
+from agentls.lsp import pygls_adapter
+from agentls.lsp.server import AgentServer, ClientLogHandler, OneLineClientErrors, build_server
+from agentls.lsp.transport import read_messages
+from agentls.stdio import stdin_stdout
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,8 @@ def serve() -> int:
     from agentls.log import configure_logging
 
     configure_logging()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLineClientErrors())
     server = build_server()
     logging.getLogger().addHandler(ClientLogHandler(server))
     stdin, stdout = stdin_stdout()
@@ -54,7 +58,11 @@ async def _run(server: AgentServer, stdin: BinaryIO, stdout: BinaryIO) -> int:
     await server.writer.drain(0.3)
     server.writer.close()
     executor.shutdown(wait=False, cancel_futures=True)
-    return 0 if server.protocol._shutdown or not server.exit_requested.is_set() else 1
+    return (
+        0
+        if pygls_adapter.is_shut_down(server.protocol) or not server.exit_requested.is_set()
+        else 1
+    )
 
 
 async def _watch_parent(server: AgentServer) -> None:

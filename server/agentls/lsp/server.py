@@ -1,12 +1,14 @@
-"""The language server: LSP lifecycle, editor buffers, and the ACP session methods."""
+"""The language server: LSP lifecycle and documents, and the session methods routed to the
+transport-neutral AgentMethods (protocol/methods.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +19,33 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path
 
-from agentls import __version__, protocol
-from agentls.agent.errors import ModelRequestError
-from agentls.agent.model import MissingApiKeyError, ModelClient
-from agentls.agent.session import SessionBusyError, Sessions, UnknownSessionError
+from agentls import __version__
+from agentls.agent.model import ModelClient
+from agentls.agent.session import Sessions
 from agentls.agent.store import SessionStore
 from agentls.config import Config
-from agentls.editor_link import EditorLink
-from agentls.transport import PipeWriter
-from agentls.workspace.editor import EditorEdits
-from agentls.workspace.edits import DiskEdits, EditTarget
+from agentls.lsp import pygls_adapter
+from agentls.lsp.editor import LspEditor
+from agentls.protocol import names
+from agentls.protocol.errors import RpcError
+from agentls.protocol.methods import AgentMethods
+from agentls.stdio import PipeWriter
 
 log = logging.getLogger(__name__)
 
 CONFIGURATION_WAIT = 5.0  # seconds a first prompt waits for the editor's settings
 
 SERVER_METHODS = [
-    protocol.SESSION_NEW,
-    protocol.SESSION_PROMPT,
-    protocol.SESSION_CANCEL,
-    protocol.SESSION_LIST,
-    protocol.SESSION_LOAD,
-    protocol.UNDO_TURN,
+    names.SESSION_NEW,
+    names.SESSION_PROMPT,
+    names.SESSION_CANCEL,
+    names.SESSION_LIST,
+    names.SESSION_LOAD,
+    names.SESSION_RESUME,
+    names.SESSION_CLOSE,
+    names.SESSION_SET_MODE,
+    names.SESSION_SET_CONFIG_OPTION,
+    names.UNDO_TURN,
 ]
 
 
@@ -55,7 +62,7 @@ class AgentProtocol(LanguageServerProtocol):
         result = yield from super().lsp_initialize(params)
         self._server.apply_options(params.initialization_options)
         result.capabilities.experimental = {
-            "agentls": {"protocolVersion": protocol.PROTOCOL_VERSION, "methods": SERVER_METHODS}
+            "agentls": {"protocolVersion": names.PROTOCOL_VERSION, "methods": SERVER_METHODS}
         }
         return result
 
@@ -69,7 +76,7 @@ class AgentProtocol(LanguageServerProtocol):
     def notify_raw(self, method: str, params: dict[str, Any]) -> None:
         """A notification whose params are plain JSON already: the streaming path skips
         the attrs/cattrs conversion that `notify` does for typed LSP messages."""
-        self._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+        pygls_adapter.send_raw(self, {"jsonrpc": "2.0", "method": method, "params": params})
 
 
 class AgentServer(LanguageServer):
@@ -78,47 +85,23 @@ class AgentServer(LanguageServer):
             "agentls",
             __version__,
             protocol_cls=AgentProtocol,
-            converter_factory=protocol.plain_json_converter,
+            converter_factory=pygls_adapter.plain_json_converter,
         )
         self.config = Config()
         self.model = ModelClient()
-        self.editor = EditorLink(self)
+        self.editor = LspEditor(self)
         self.writer = PipeWriter()
         self.exit_requested = asyncio.Event()
-        self._warned_disk_edits = False
         self._imports_warmed = False
         self.initialized_once = False
         # Set once `workspace/configuration` has answered (or cannot), so the first prompt
         # runs with the user's settings, not the defaults.
         self.configured = asyncio.Event()
         self.sessions = Sessions(
-            send_update=self._send_update,
-            config=lambda: self.config,
-            model=self.model,
-            documents=self.editor,
-            store=SessionStore(),
-            edit_target=self.edit_target,
-            ask_permission=self.editor.ask_permission,
-            congested=lambda: self.writer.congested,
+            editor=self.editor, config=lambda: self.config, model=self.model, store=SessionStore()
         )
+        self.methods = AgentMethods(self.sessions, self.workspace_root)
         self.writer.resume_callbacks.append(self.sessions.resume_output)
-
-    def edit_target(self) -> EditTarget:
-        """Edits go through the editor when it can apply them; otherwise atomically to disk."""
-        if self.config.edits == "editor":
-            if self.editor.can_apply_edits():
-                return EditorEdits(self.editor, self.editor)
-            workspace = self.client_capabilities.workspace
-            if workspace is not None and workspace.apply_edit and not self._warned_disk_edits:
-                # It can apply edits, just not versioned ones: a likely misconfiguration.
-                self._warned_disk_edits = True
-                log.warning(
-                    "The editor advertises workspace.applyEdit but not "
-                    "workspaceEdit.documentChanges, so edits are written to disk; buffers "
-                    "open in the editor show them only once reloaded. Advertise both to "
-                    "have edits applied in the editor (undoable there)."
-                )
-        return DiskEdits(self.editor)
 
     def warm_imports(self) -> None:
         """Load what a prompt needs (the SDK, the ACP schema) in the background, once a
@@ -133,9 +116,6 @@ class AgentServer(LanguageServer):
         if isinstance(error, JsonRpcException) and error.code != JsonRpcInternalError.CODE:
             return
         super().report_server_error(error, source)
-
-    def _send_update(self, params: dict[str, Any]) -> None:
-        self.protocol.notify_raw(protocol.SESSION_UPDATE, params)  # type: ignore[attr-defined]
 
     def apply_options(self, options: object) -> None:
         self.config, problems = self.config.merged(options)
@@ -181,10 +161,31 @@ def _not_a_client_error(record: logging.LogRecord) -> bool:
     an unknown session. The client has its answer; its log needs no traceback."""
     if not record.name.startswith("pygls"):
         return True
+    if getattr(record, "client_error", False):
+        return False
     error = record.exc_info[1] if record.exc_info else None
     if isinstance(error, JsonRpcException) and error.code != JsonRpcInternalError.CODE:
         return False
     return "unknown method" not in record.getMessage()
+
+
+class OneLineClientErrors(logging.Filter):
+    """pygls logs every error it answers with, traceback and all, at ERROR. An error the
+    client gets an answer for (no key, an unknown session, a failed model request) is an
+    ordinary event: one line at WARNING, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (
+            record.name.startswith("pygls")
+            and isinstance(error, JsonRpcException)
+            and error.code != JsonRpcInternalError.CODE
+        ):
+            record.msg, record.args = "Answered with error %s: %s", (error.code, error.message)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.client_error = True  # the client has its answer: not for its log too
+        return True
 
 
 def build_server() -> AgentServer:
@@ -222,65 +223,68 @@ def _setup_lifecycle(server: AgentServer) -> None:
 
 
 def _setup_sessions(server: AgentServer) -> None:
-    @server.feature(protocol.SESSION_NEW)
-    def session_new(ls: AgentServer, params: Any) -> dict[str, Any]:
-        cwd = protocol.parse_new_session(params, ls.workspace_root())
-        ls.warm_imports()
-        return {"sessionId": ls.sessions.new(cwd).id}
+    methods = server.methods
+    # Plain request/response methods: the same handler on both transports.
+    for name, handler in (
+        (names.SESSION_NEW, methods.new_session),
+        (names.SESSION_LOAD, methods.load_session),
+        (names.SESSION_RESUME, methods.resume_session),
+        (names.SESSION_CLOSE, methods.close_session),
+        (names.SESSION_LIST, methods.list_sessions),
+        (names.SESSION_SET_MODE, methods.set_mode),
+        (names.SESSION_SET_CONFIG_OPTION, methods.set_config_option),
+        (names.UNDO_TURN, methods.undo_turn),
+    ):
+        server.feature(name)(_answering(handler))
 
-    @server.feature(protocol.SESSION_PROMPT)
+    @server.feature(names.SESSION_PROMPT)
     async def session_prompt(ls: AgentServer, params: Any) -> dict[str, Any]:
-        request = protocol.parse_prompt(params)
-        try:
-            session = ls.sessions.get(request.session_id)
-        except UnknownSessionError as exc:
-            raise protocol.SessionError(str(exc)) from None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ls.configured.wait(), CONFIGURATION_WAIT)
-        progress = _Progress(ls, request.work_done_token, request.session_id)
+        session_id = params.get("sessionId") if isinstance(params, dict) else None
+        progress = _Progress(ls, _token(params), session_id)
         try:
-            result = await ls.sessions.prompt(session, request.content, progress.report)
-        except SessionBusyError as exc:
-            raise protocol.SessionError(str(exc)) from None
-        except MissingApiKeyError as exc:
-            raise protocol.ModelError(str(exc)) from None
-        except ModelRequestError as exc:
-            raise protocol.ModelError(str(exc), data=exc.data) from None
+            with _as_lsp_error():
+                return await methods.prompt(params, progress.report)
         finally:
             progress.end()
-        return {"stopReason": result.stop_reason, "usage": result.usage.to_acp()}
 
-    @server.feature(protocol.UNDO_TURN)
-    async def undo_turn(ls: AgentServer, params: Any) -> dict[str, object]:
-        session_id = protocol.parse_session_id(protocol.UNDO_TURN, params)
-        try:
-            report = await ls.sessions.undo_last_turn(ls.sessions.get(session_id))
-        except (UnknownSessionError, SessionBusyError) as exc:
-            raise protocol.SessionError(str(exc)) from None
-        return report.to_wire()
+    @server.feature(names.SESSION_CANCEL)
+    def session_cancel(_ls: AgentServer, params: Any) -> None:
+        with _as_lsp_error():
+            methods.cancel(params)
 
-    @server.feature(protocol.SESSION_LIST)
-    def session_list(ls: AgentServer, params: Any) -> dict[str, Any]:
-        cwd = protocol.parse_list(params)
-        return {"sessions": ls.sessions.stored(cwd)}
 
-    @server.feature(protocol.SESSION_LOAD)
-    def session_load(ls: AgentServer, params: Any) -> dict[str, Any]:
-        session_id, cwd = protocol.parse_load(params, ls.workspace_root())
+def _answering(handler: Callable[[Any], Any]) -> Callable[[AgentServer, Any], Any]:
+    """A pygls feature for a method handler, its RpcErrors answered as JSON-RPC errors."""
+    if inspect.iscoroutinefunction(handler):
+
+        async def run_async(ls: AgentServer, params: Any) -> Any:
+            ls.warm_imports()
+            with _as_lsp_error():
+                return await handler(params)
+
+        return run_async
+
+    def run(ls: AgentServer, params: Any) -> Any:
         ls.warm_imports()
-        try:
-            session = ls.sessions.load(session_id, cwd)
-        except UnknownSessionError as exc:
-            raise protocol.SessionError(str(exc)) from None
-        if session.busy:
-            raise protocol.SessionError(str(SessionBusyError(session_id)))
-        for update in ls.sessions.history(session):
-            session.updates.send(update)
-        return {}
+        with _as_lsp_error():
+            return handler(params)
 
-    @server.feature(protocol.SESSION_CANCEL)
-    def session_cancel(ls: AgentServer, params: Any) -> None:
-        ls.sessions.cancel(protocol.parse_session_id(protocol.SESSION_CANCEL, params))
+    return run
+
+
+@contextlib.contextmanager
+def _as_lsp_error() -> Generator[None, None, None]:
+    try:
+        yield
+    except RpcError as exc:
+        raise JsonRpcException(code=exc.code, message=exc.message, data=exc.data) from None
+
+
+def _token(params: Any) -> str | int | None:
+    token = params.get("workDoneToken") if isinstance(params, dict) else None
+    return token if isinstance(token, str | int) and not isinstance(token, bool) else None
 
 
 def _setup_documents(server: AgentServer) -> None:
@@ -305,7 +309,7 @@ class _Progress:
     """LSP `$/progress` for a prompt that carries a workDoneToken; cancelling it in the
     editor cancels the turn."""
 
-    def __init__(self, server: AgentServer, token: str | int | None, session_id: str) -> None:
+    def __init__(self, server: AgentServer, token: str | int | None, session_id: Any) -> None:
         self.server = server
         self.token = token
         if token is None:
@@ -347,6 +351,5 @@ async def _pull_configuration(server: AgentServer) -> None:
 
 
 def _warm_imports() -> None:
-    # Loaded off the event loop so the first prompt does not pay for them.
-    import acp.schema  # noqa: F401
+    # Loaded off the event loop so the first prompt does not pay for it.
     import anthropic  # noqa: F401

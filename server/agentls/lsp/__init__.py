@@ -1,0 +1,1 @@
+"""The LSP transport: pygls, editor buffers, workspace/applyEdit, $/progress."""
