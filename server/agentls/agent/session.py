@@ -221,7 +221,7 @@ class Sessions:
         context = ToolContext(
             root=session.cwd,
             documents=self.editor,
-            edits=self.editor.edit_target(session.id),
+            edits=self.editor.edit_target(session.id, session.cwd),
             holding=lambda path: self.editor.holding(session.id, path),
             notify=session.updates.send,
             journal=session.history.begin_turn(),
@@ -256,7 +256,7 @@ class Sessions:
             return UndoReport()
         session.operation = "an undo"
         try:
-            return await undo(journal, self.editor.edit_target(session.id))
+            return await undo(journal, self.editor.edit_target(session.id, session.cwd))
         finally:
             session.operation = None
 
