@@ -51,7 +51,7 @@ class LspEditor:
             self._uris.pop(path, None)
 
     def document_saved(self, uri: str) -> None:
-        """Nothing to update: a file the editor has not open is read from the disk."""
+        """Nothing to update: a file the editor does not have open is read from the disk."""
 
     def open_document_text(self, path: Path) -> str | None:
         uri = self._uris.get(path)

@@ -221,7 +221,7 @@ def _is_link(directory: int, name: str) -> bool:
 
 def _write_temporary(directory: int, name: str, data: bytes, mode: int | None) -> str:
     # Named after the file (kept short of NAME_MAX) so a leftover says whose it was.
-    temporary = f".{name[:200]}.{secrets.token_hex(4)}.agentls"
+    temporary = f".{name[:50]}.{secrets.token_hex(4)}.agentls"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     # An existing file's copy starts private and gets its mode once written.
     descriptor = os.open(temporary, flags, 0o666 if mode is None else 0o600, dir_fd=directory)
