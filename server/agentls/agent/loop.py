@@ -309,7 +309,12 @@ class PromptTurn:
         if kind in ("edit", "execute"):
             self.report(f"Waiting for permission: {tool_call['title']}")
         return await self.permissions.check(
-            self.config.permission_mode, self.updates.session_id, tool_call, kind, block["input"]
+            self.config.permission_mode,
+            self.updates.session_id,
+            tool_call,
+            kind,
+            block["input"],
+            root=self.tool_context.root,
         )
 
     async def _tool_results(self) -> list[dict[str, Any]]:
