@@ -92,6 +92,11 @@ export class Transcript {
     if (update.sessionUpdate === 'usage_update' && this.turn === undefined) {
       return;
     }
+    if (update.sessionUpdate === 'notice' && (this.turn === undefined || this.turn.ended)) {
+      // e.g. what a session/load skipped: the session's, not a turn's.
+      this.notice(update.message ?? update.title ?? '', update.level ?? 'warning');
+      return;
+    }
     this.current().apply(update);
   }
 
