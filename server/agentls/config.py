@@ -14,6 +14,7 @@ from typing import Any
 
 PERMISSION_MODES = ("default", "ask", "acceptAll", "readOnly")
 EDIT_TARGETS = ("editor", "disk")
+REVIEW_MODES = ("after", "before")
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a coding agent working inside the user's editor. The workspace root is {cwd}. "
@@ -91,6 +92,24 @@ OPTIONS: tuple[Option, ...] = (
         EDIT_TARGETS,
     ),
     Option(
+        "review",
+        "review",
+        ("string",),
+        "after",
+        "`after`: edits apply at once and wait in the pending changes for review "
+        "(`agentls/changes`); `before`: each edit is shown as a diff in the permission request "
+        "and applied only if accepted",
+        REVIEW_MODES,
+    ),
+    Option(
+        "saveBeforeCommands",
+        "save_before_commands",
+        ("boolean",),
+        True,
+        "before a command runs, ask the editor to save the documents the agent changed "
+        "(`agentls/saveDocuments`), so the command sees them",
+    ),
+    Option(
         "commandTimeout",
         "command_timeout",
         ("number",),
@@ -143,6 +162,8 @@ class Config:
     system_prompt: str | None = None
     permission_mode: str = "default"
     edits: str = "editor"
+    review: str = "after"
+    save_before_commands: bool = True
     command_timeout: float = 120.0
     max_retries: int = 4
     retry_initial_delay: float = 1.0

@@ -9,6 +9,8 @@ return {
   systemPrompt = { type = { "string", "nil" }, description = "replaces the built-in system prompt" },
   permissionMode = { type = { "string" }, enum = { "default", "ask", "acceptAll", "readOnly" }, default = "default", description = "which tool calls ask first: `default` (edits run, commands ask), `ask`, `acceptAll`, `readOnly` (see Permissions)" },
   edits = { type = { "string" }, enum = { "editor", "disk" }, default = "editor", description = "`editor` (through the editor: `workspace/applyEdit`, ACP `fs/write_text_file`) or `disk` (atomic writes)" },
+  review = { type = { "string" }, enum = { "after", "before" }, default = "after", description = "`after`: edits apply at once and wait in the pending changes for review (`agentls/changes`); `before`: each edit is shown as a diff in the permission request and applied only if accepted" },
+  saveBeforeCommands = { type = { "boolean" }, default = true, description = "before a command runs, ask the editor to save the documents the agent changed (`agentls/saveDocuments`), so the command sees them" },
   commandTimeout = { type = { "number" }, above = 0, default = 120, description = "seconds before the bash tool kills a command" },
   maxRetries = { type = { "integer" }, min = 0, default = 4, description = "retries of a failed model request (see `retry`)" },
   retryInitialDelay = { type = { "number" }, above = 0, default = 1, description = "seconds before the first retry; doubles each time, with jitter" },
