@@ -125,7 +125,7 @@ async def test_a_half_written_last_line_is_ignored(
     with log.open("a") as handle:
         handle.write('{"type": "assistant", "content": [{"type": "te')  # a crash mid-write
     records = [json.loads(line) for line in log.read_text().splitlines()[:-1]]
-    assert [r["type"] for r in records] == ["session", "user", "assistant"]
+    assert [r["type"] for r in records] == ["session", "prompt", "user", "assistant"]
     second = await start_agent(agent.root, sim_env, stderr_path=tmp_path / "second.log")
     try:
         await second.client.request("session/load", {"sessionId": session, "mcpServers": []})

@@ -107,6 +107,12 @@ class AcpEditor:
             return ClientWrites(self, session_id)
         return DiskEdits(self)
 
+    async def save_documents(
+        self, session_id: str, paths: list[Path]
+    ) -> tuple[list[Path], list[Path]]:
+        # fs/write_text_file writes through the client: nothing waits for a save here.
+        return [], []
+
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
             answer = await self.connection.request(names.SESSION_REQUEST_PERMISSION, params)

@@ -26,6 +26,13 @@ class Editor(Protocol):
         fetches it (`fs/read_text_file`); LSP has it already (didChange)."""
         ...
 
+    async def save_documents(
+        self, session_id: str, paths: list[Path]
+    ) -> tuple[list[Path], list[Path]]:
+        """Ask the editor to save those of `paths` it holds unsaved changes of (LSP
+        `agentls/saveDocuments`), so a command sees them: (those unsaved, those saved)."""
+        ...
+
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         """ACP `session/request_permission`: the client's answer, or a cancelled outcome."""
         ...

@@ -11,6 +11,7 @@ state the API accepts: every tool_use has its tool_result, no block is empty.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ EARLY_KINDS = {"read", "search", "think", "fetch"}
 class TurnResult:
     stop_reason: str
     usage: Usage
+    prompt_index: int | None = None  # for agentls/rewind; None: the prompt was forgotten
 
 
 @dataclass
@@ -271,9 +273,8 @@ class PromptTurn:
         else:
             self.updates.tool_call_update(block["id"], status="in_progress")
             self.report(f"Running {block['name']}")
-            outcome = await run_tool(
-                self.tools.values(), block["name"], block["input"], self.tool_context
-            )
+            context = dataclasses.replace(self.tool_context, tool_call_id=block["id"])
+            outcome = await run_tool(self.tools.values(), block["name"], block["input"], context)
         self.updates.tool_call_update(
             block["id"],
             status="failed" if outcome.is_error else "completed",

@@ -4,12 +4,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentls.agent.conversation import Checkpoint
 
 Describe = Callable[[str, dict[str, Any]], tuple[str, str]]  # tool name, input -> title, kind
 
 
-def history_updates(messages: list[dict[str, Any]], describe: Describe) -> list[dict[str, Any]]:
+def history_updates(
+    messages: list[dict[str, Any]],
+    describe: Describe,
+    prompts: dict[int, Checkpoint] | None = None,
+) -> list[dict[str, Any]]:
+    """`prompts`: where each prompt (by index) starts; its first `user_message_chunk`
+    carries `_meta.agentls.promptIndex`."""
+    starts = {
+        (p.length - 1, p.last_content_length)
+        if p.last_content_length is not None
+        else (p.length, 0): i
+        for i, p in (prompts or {}).items()
+    }
     results = {
         block["tool_use_id"]: block
         for message in messages
@@ -18,9 +33,15 @@ def history_updates(messages: list[dict[str, Any]], describe: Describe) -> list[
         if block.get("type") == "tool_result"
     }
     updates: list[dict[str, Any]] = []
-    for message in messages:
-        for block in message["content"]:
-            updates.extend(_block_updates(message["role"], block, results, describe))
+    index: int | None = None  # a prompt's index, until its first text is shown
+    for position, message in enumerate(messages):
+        for offset, block in enumerate(message["content"]):
+            index = starts.get((position, offset), index)
+            shown = _block_updates(message["role"], block, results, describe)
+            if index is not None and shown and shown[0]["sessionUpdate"] == "user_message_chunk":
+                shown[0]["_meta"] = {"agentls": {"promptIndex": index}}
+                index = None
+            updates.extend(shown)
     return updates
 
 

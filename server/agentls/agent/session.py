@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentls.agent import commands
-from agentls.agent.conversation import Conversation
+from agentls.agent.conversation import Checkpoint, Conversation
 from agentls.agent.editor import Editor
-from agentls.agent.journal import EditHistory, UndoReport, undo
+from agentls.agent.journal import UndoReport, deferred
 from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
 from agentls.agent.model_list import ModelList
 from agentls.agent.permissions import PermissionGate
 from agentls.agent.replay import history_updates
+from agentls.agent.review import FileReview
 from agentls.agent.session_options import (
     BUILT_IN_MODELS,
     MODE,
@@ -26,11 +30,14 @@ from agentls.agent.session_options import (
     modes_state,
 )
 from agentls.agent.store import SessionStore
+from agentls.agent.tool_hooks import Hooks, hooked
 from agentls.agent.updates import SessionUpdates
 from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
+from agentls.workspace.edits import current_text
+from agentls.workspace.paths import relative_display
 
 TITLE_LENGTH = 80
 INTERRUPTED_TOOL_TEXT = "Interrupted: the server stopped before this tool call finished."
@@ -42,6 +49,10 @@ class UnknownSessionError(LookupError):
             f"Unknown session {session_id!r}: it may belong to a server that has since "
             "restarted. Start one with session/new."
         )
+
+
+class RewindError(ValueError):
+    """`toPrompt` names no prompt of the session."""
 
 
 class SessionBusyError(RuntimeError):
@@ -64,9 +75,13 @@ class Session:
     # Set while an operation other than a prompt changes the session's files (an undo):
     # a prompt meanwhile would compute its edits against text about to change.
     operation: str | None = None
-    history: EditHistory = field(default_factory=EditHistory)
     choices: SessionChoices = field(default_factory=SessionChoices)
     titled: bool = False  # whether clients were told its title
+    # Its file changes: checkpoints, pending hunks, what the model is told of reviews.
+    files: FileReview = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.files = FileReview(self.cwd)
 
     @property
     def busy(self) -> bool:
@@ -103,10 +118,12 @@ class Sessions:
     def _add(self, session_id: str, cwd: Path, conversation: Conversation) -> Session:
         editor = self.editor
         updates = SessionUpdates(session_id, editor.send_update, lambda: editor.congested)
-        conversation.record = self._store.log_for(session_id, cwd).append
+        log = self._store.log_for(session_id, cwd)
+        conversation.record = log.append
         session = Session(
             session_id, cwd, updates, PermissionGate(editor.ask_permission), conversation
         )
+        session.files.attach(deferred(log.append), updates.send, self._current_text)
         self._sessions[session_id] = session
         return session
 
@@ -142,6 +159,8 @@ class Sessions:
         session.updates.send(
             payloads.available_commands([command.to_acp() for command in commands.COMMANDS])
         )
+        if session.files.pending.files:
+            session.files.announce(force=True)
 
     def models_changed(self) -> None:
         for session in list(self._sessions.values()):
@@ -189,7 +208,9 @@ class Sessions:
                 return name, "other"
             return tool.title(tool_input, session.cwd), tool.kind_for(tool_input)
 
-        return history_updates(session.conversation.messages, describe)
+        return history_updates(
+            session.conversation.messages, describe, session.files.checkpoints.starts()
+        )
 
     def stored(self, cwd: Path | None) -> list[dict[str, Any]]:
         return [stored.to_acp() for stored in self._store.list(cwd)]
@@ -206,6 +227,9 @@ class Sessions:
         for record in stored.records:
             conversation.replay(record)
         session = self._add(stored.session_id, stored.cwd, conversation)
+        for record in stored.records:
+            session.files.replay(record)
+        session.files.checkpoints.forget_empty()
         session.titled = True
         # Answer what a crash left unanswered, so the next request is valid.
         conversation.repair(INTERRUPTED_TOOL_TEXT)
@@ -218,20 +242,35 @@ class Sessions:
         self.model.check_credentials()
         self._title(session, content)
         config = self.config_for(session)
+        review_before = config.review == "before" and config.permission_mode in ("default", "ask")
+        if review_before:
+            # Edits then ask in the tool, once their diff is known; the gate in front of
+            # every tool asks for commands only, as in mode "default".
+            config = dataclasses.replace(config, permission_mode="default")
+        start = session.conversation.checkpoint()
+        journal = session.files.begin(start)
+        note = session.files.note()
         context = ToolContext(
             root=session.cwd,
             documents=self.editor,
             edits=self.editor.edit_target(session.id),
             holding=lambda path: self.editor.holding(session.id, path),
             notify=session.updates.send,
-            journal=session.history.begin_turn(),
+            journal=journal,
             command_timeout=config.command_timeout,
+        )
+        hooks = Hooks(
+            save_documents=(lambda: self._save_documents(session))
+            if config.save_before_commands
+            else None,
+            gate=session.permissions if review_before else None,
+            session_id=session.id,
         )
         turn = PromptTurn(
             conversation=session.conversation,
             config=config,
             model=self.model,
-            tools=self._tools,
+            tools=hooked(self._tools, hooks),
             tool_context=context,
             updates=session.updates,
             totals=session.totals,
@@ -241,24 +280,126 @@ class Sessions:
         # The turn runs as its own task so session/cancel can reach it. A cancelled request
         # (LSP $/cancelRequest) cancels the task it awaits, and the turn then still answers,
         # with stopReason "cancelled", rather than dying with the request.
-        session.turn = asyncio.create_task(turn.run(content), name=f"turn {session.id}")
+        session.turn = asyncio.create_task(turn.run(content + note), name=f"turn {session.id}")
         try:
             result = await session.turn
         finally:
             session.turn = None
+            self._settle_prompt(session, start, bool(note))
+        result.prompt_index = session.files.checkpoints.index_of(journal.turn)
         await session.updates.drained()
         return result
 
-    async def undo_last_turn(self, session: Session) -> UndoReport:
+    def _settle_prompt(self, session: Session, start: Checkpoint, noted: bool) -> None:
+        if session.conversation.checkpoint() == start:
+            # Nothing came of the prompt: the loop forgot it, and so do its checkpoint.
+            session.files.checkpoints.rolled_back(start)
+        elif noted:
+            session.files.notes.clear()  # the model has been told
+
+    async def _save_documents(self, session: Session) -> str | None:
+        unsaved, saved = await self.editor.save_documents(session.id, session.files.touched())
+        left = [path for path in unsaved if path not in saved]
+        notes = []
+        if saved:
+            notes.append(f"[saved before running: {self._names(session, saved)}]")
+        if left:
+            notes.append(
+                f"[unsaved in the editor, so the command sees them as on disk: "
+                f"{self._names(session, left)}]"
+            )
+        return "\n".join(notes) or None
+
+    @staticmethod
+    def _names(session: Session, paths: list[Path]) -> str:
+        return ", ".join(relative_display(session.cwd, path) for path in paths)
+
+    def _current_text(self, path: Path) -> str | None:
+        return current_text(path, self.editor)
+
+    # --- the agent's file changes: review, rewind, undo ------------------------------------
+
+    async def changes(self, session: Session) -> dict[str, Any]:
+        return await session.files.listing(
+            self.editor.edit_target(session.id), self._holding(session)
+        )
+
+    async def review(
+        self, session: Session, decision: str, path: Path | None, hunk_ids: list[str] | None
+    ) -> dict[str, Any]:
+        """Accepting only moves baselines, so it may happen while a prompt runs; rejecting
+        writes files the running turn may be editing, so it waits for the turn."""
+        if decision == "accept":
+            if session.operation is not None:
+                session.check_idle()
+            return await session.files.review(
+                self.editor.edit_target(session.id),
+                self._holding(session),
+                "accept",
+                path,
+                hunk_ids,
+            )
+        async with self._operation(session, "a review"):
+            return await session.files.review(
+                self.editor.edit_target(session.id),
+                self._holding(session),
+                "reject",
+                path,
+                hunk_ids,
+            )
+
+    async def rewind(
+        self, session: Session, to_prompt: int, *, files: bool, conversation: bool
+    ) -> UndoReport:
         session.check_idle()
-        journal = session.history.pop_last()
-        if journal is None:
+        prompts = session.files.checkpoints.prompts
+        if not 0 <= to_prompt < len(prompts):
+            raise RewindError(
+                f"`toPrompt` {to_prompt} names no prompt of this session: it has "
+                + (f"prompts 0 to {len(prompts) - 1}" if prompts else "no prompts yet")
+            )
+        point = prompts[to_prompt]
+        report = UndoReport()
+        async with self._operation(session, "a rewind"):
+            if files:
+                told = None if conversation else "the user rewound the files to an earlier prompt"
+                report = await self._restore(session, point.turn, told)
+            if conversation:
+                session.conversation.rollback(point.start)
+                session.files.checkpoints.rolled_back(point.start)
+        return report
+
+    async def undo_last_turn(self, session: Session) -> UndoReport:
+        """A files-only rewind to the last prompt that changed files (and was not rewound)."""
+        session.check_idle()
+        turn = session.files.checkpoints.last_changed_turn()
+        if turn is None:
             return UndoReport()
-        session.operation = "an undo"
+        async with self._operation(session, "an undo"):
+            return await self._restore(session, turn, "the user undid your turn")
+
+    async def _restore(self, session: Session, turn: int, told: str | None) -> UndoReport:
+        target = self.editor.edit_target(session.id)
+        return await session.files.restore_files(target, self._holding(session), turn, told)
+
+    def _holding(self, session: Session) -> Callable[[Path], AbstractAsyncContextManager[None]]:
+        return lambda path: self.editor.holding(session.id, path)
+
+    @contextlib.asynccontextmanager
+    async def _operation(self, session: Session, activity: str) -> AsyncIterator[None]:
+        """While it runs, the session refuses prompts (and other such operations): they
+        would compute edits against text about to change."""
+        session.check_idle()
+        session.operation = activity
         try:
-            return await undo(journal, self.editor.edit_target(session.id))
+            yield
         finally:
             session.operation = None
+
+    def document_changed(self, path: Path) -> None:
+        """The user changed, opened or closed `path` in the editor."""
+        for session in list(self._sessions.values()):
+            session.files.document_changed(path)
 
     def close(self, session_id: str) -> None:
         """Forget a session (its journal stays on disk): its turn is cancelled first."""

@@ -25,6 +25,9 @@ class ToolContext:
     holding: Callable[[Path], AbstractAsyncContextManager[None]] | None = None
     # Sends a session update of the tool's own (the plan tool's `plan`); None: nobody sees.
     notify: Callable[[dict[str, Any]], None] | None = None
+    tool_call_id: str | None = None  # the call being run; set per call by the turn loop
+    # A running command's output so far (tail-bounded), for the editor to show it live.
+    progress: Callable[[str], None] | None = None
 
 
 class EditJournal(Protocol):

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,12 @@ class BashTool:
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
             raise ToolError("missing required field `command` (the shell command to run)")
-        return await run_command(command, ctx.root, ctx.command_timeout)
+        return await run_command(command, ctx.root, ctx.command_timeout, ctx.progress)
 
 
-async def run_command(command: str, cwd: Path, timeout: float) -> ToolOutcome:
+async def run_command(
+    command: str, cwd: Path, timeout: float, progress: Callable[[str], None] | None = None
+) -> ToolOutcome:
     env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
     process = await asyncio.create_subprocess_exec(
         "bash",
@@ -60,7 +63,7 @@ async def run_command(command: str, cwd: Path, timeout: float) -> ToolOutcome:
         # Its own process group, so a timeout or cancel can kill everything it started.
         start_new_session=True,
     )
-    output = _CappedOutput()
+    output = _CappedOutput(progress)
     assert process.stdout is not None
     reader = asyncio.create_task(output.drain(process.stdout))
     timed_out = False
@@ -107,10 +110,11 @@ async def _kill_group(process: asyncio.subprocess.Process) -> None:
 class _CappedOutput:
     """Keeps the head and the tail of the output and counts what falls between."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
         self.head = bytearray()
         self.tail = bytearray()
         self.dropped = 0
+        self.progress = progress  # told the output so far after each read
 
     async def drain(self, stream: asyncio.StreamReader) -> None:
         while chunk := await stream.read(65536):
@@ -123,6 +127,15 @@ class _CappedOutput:
                 excess = len(self.tail) - TAIL_BYTES
                 self.dropped += excess
                 del self.tail[:excess]
+            if self.progress is not None:
+                self.progress(self.so_far())
+
+    def so_far(self) -> str:
+        """The last TAIL_BYTES of the output, saying so when that is not all of it."""
+        data = self.tail if self.dropped else self.head + self.tail
+        text = bytes(data[-TAIL_BYTES:]).decode("utf-8", errors="replace")
+        cut = self.dropped > 0 or len(data) > TAIL_BYTES
+        return f"[… earlier output cut …]\n{text}" if cut else text
 
     def text(self) -> str:
         head = self.head.decode("utf-8", errors="replace")

@@ -3,11 +3,12 @@ them, and never has them written over text they typed since the agent read it.""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, Protocol
 
 from agentls.workspace.documents import DocumentSource
-from agentls.workspace.edits import EditResult, current_text, minimal_text_edit, whole_text_edit
+from agentls.workspace.edits import EditResult, atomic_create, current_text, minimal_text_edit
 
 # How long to wait for the editor to show an edit it said it applied. Some editors (Neovim)
 # answer `applied: true` even when they skipped a stale versioned edit, so the server
@@ -42,19 +43,18 @@ class EditorEdits:
         return current_text(path, self.documents)
 
     async def write(self, path: Path, before: str | None, after: str) -> EditResult:
+        if before is None:
+            # A new file goes to disk: created through the editor (`CreateFile` and an edit
+            # of the empty buffer), editors add a final newline of their own and leave a
+            # 0-byte file until saved. On disk it holds exactly the model's text.
+            if self.current_text(path) is not None:
+                return EditResult(False, f"{path.name} exists now")
+            if not await asyncio.to_thread(atomic_create, path, after):
+                return EditResult(False, f"{path.name} exists now")
+            return EditResult(True)
         open_document = self.editor.document(path)
         uri, version = open_document if open_document else (path.as_uri(), None)
-        if before is None:
-            changes: list[dict[str, Any]] = [
-                {
-                    "kind": "create",
-                    "uri": uri,
-                    "options": {"overwrite": False, "ignoreIfExists": False},
-                },
-                _document_edit(uri, None, [whole_text_edit("", after)]),
-            ]
-        else:
-            changes = [_document_edit(uri, version, [minimal_text_edit(before, after)])]
+        changes = [_document_edit(uri, version, [minimal_text_edit(before, after)])]
         return await self._apply(path, f"agentls: edit {path.name}", changes, after, version)
 
     async def delete(self, path: Path, before: str) -> EditResult:

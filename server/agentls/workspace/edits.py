@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -70,6 +71,29 @@ def atomic_write(path: Path, text: str) -> None:
             os.unlink(temporary)
         raise
     _fsync_directory(path.parent)
+
+
+def atomic_create(path: Path, text: str) -> bool:
+    """Write a new file with exactly `text`, atomically and never over an existing file
+    (False then): written and fsynced under a temporary name, then linked into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.agentls"
+    # os.open applies the umask to 0o666, as any new file gets (mkstemp's is 0o600).
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    _fsync_directory(path.parent)
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:
