@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +31,6 @@ def lines_of(text: str | None) -> list[str]:
     if parts[-1]:
         lines.append(parts[-1])
     return lines
-
-
-def _digest(text: str | None) -> str:
-    return "-" if text is None else hashlib.sha1(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,9 +68,11 @@ def _unified_start(start: int, end: int) -> int:
     return start + 1 if end > start else start
 
 
-def diff(path: Path, baseline: str | None, current: str | None) -> list[Hunk]:
+def diff(path: Path, baseline: str | None, current: str | None, epoch: str = "") -> list[Hunk]:
+    """The hunks baseline → current. A hunk's id is its text, numbered among hunks of the
+    same text, in the file's `epoch` (its time in the pending set): a review of other
+    hunks, or an edit elsewhere in the file, leaves it as it is."""
     old, new = lines_of(baseline), lines_of(current)
-    identity = f"{path}\0{_digest(baseline)}"
     if baseline is None or current is None:
         # A created or deleted file is one hunk: all of it.
         spans = [(0, len(old), 0, len(new))] if baseline != current else []
@@ -83,9 +82,11 @@ def diff(path: Path, baseline: str | None, current: str | None) -> list[Hunk]:
             (i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
         ]
     hunks = []
+    seen: dict[tuple[str, str], int] = {}
     for i1, i2, j1, j2 in spans:
         old_text, new_text = "".join(old[i1:i2]), "".join(new[j1:j2])
-        seed = f"{identity}\0{i1}\0{i2}\0{old_text}\0{new_text}"
+        occurrence = seen[old_text, new_text] = seen.get((old_text, new_text), -1) + 1
+        seed = f"{path}\0{epoch}\0{occurrence}\0{old_text}\0{new_text}"
         hunk_id = "h" + hashlib.sha1(seed.encode()).hexdigest()[:12]
         hunks.append(Hunk(hunk_id, i1, i2, j1, j2, old_text, new_text))
     return hunks
@@ -149,6 +150,7 @@ def _sync_regions(
 class FileState:
     baseline: str | None  # None: the file did not exist
     agent: str | None  # as the agent (or a review or rewind) last wrote it
+    epoch: str = field(default_factory=lambda: secrets.token_hex(4))  # for hunk ids
     # A file the agent created that the user edited between two of the agent's writes:
     # deleting it would delete the user's text too.
     user_edited: bool = False
@@ -215,6 +217,7 @@ class PendingChanges:
                     "baseline": state.baseline,
                     "agent": state.agent,
                     "userEdited": state.user_edited,
+                    "epoch": state.epoch,
                 }
             )
 
@@ -229,18 +232,21 @@ class PendingChanges:
         if (baseline is None or isinstance(baseline, str)) and (
             agent is None or isinstance(agent, str)
         ):
-            self.files[path] = FileState(baseline, agent, record.get("userEdited") is True)
+            state = FileState(baseline, agent, user_edited=record.get("userEdited") is True)
+            if isinstance(record.get("epoch"), str):
+                state.epoch = record["epoch"]
+            self.files[path] = state
 
     def hunks(self, path: Path, current: str | None) -> list[Hunk]:
         state = self.files.get(path)
-        return diff(path, state.baseline, current) if state is not None else []
+        return diff(path, state.baseline, current, state.epoch) if state is not None else []
 
     def summary(self, current_text: Callable[[Path], str | None]) -> list[dict[str, Any]]:
         """What `changes_update` carries: per file with hunks, its counts."""
         out = []
         for path, state in self.files.items():
             current = current_text(path)
-            hunks = diff(path, state.baseline, current)
+            hunks = diff(path, state.baseline, current, state.epoch)
             if hunks:
                 out.append(
                     {

@@ -116,7 +116,7 @@ class FileReview:
         async with _held(holding, self.pending.files):
             for path, state in self.pending.files.items():
                 text = target.current_text(path)
-                hunks = diff(path, state.baseline, text)
+                hunks = self.pending.hunks(path, text)
                 if hunks:
                     files.append(
                         {
