@@ -143,7 +143,8 @@ class FileReview:
         wanted = set(hunk_ids) if hunk_ids is not None else None
         paths = [path] if path is not None else list(self.pending.files)
         found: set[str] = set()
-        async with _held(holding, paths):
+        # Every pending file is held, for the summary sent at the end (ACP fetches them).
+        async with _held(holding, [*paths, *self.pending.files]):
             for file in [p for p in paths if p in self.pending.files]:
                 current = target.current_text(file)
                 hunks = [
@@ -156,9 +157,9 @@ class FileReview:
                     self._accept(file, current, hunks, report)
                 else:
                     await self._reject(target, file, current, hunks, report)
+            self.announce()
         for missing in sorted((wanted or set()) - found):
             report["skipped"].append({"id": missing, "reason": NOT_PENDING})
-        self.announce()
         return report
 
     def _accept(
@@ -234,7 +235,7 @@ class FileReview:
         paths = [
             p for t, j in self.checkpoints.journals.items() if t >= from_turn for p in j.changes
         ]
-        async with _held(holding, paths):
+        async with _held(holding, [*paths, *self.pending.files]):
             restores, skipped = self.checkpoints.plan(from_turn, target.current_text)
             report.skipped.extend(skipped)
             for item in restores:
@@ -252,8 +253,8 @@ class FileReview:
                     rel = relative_display(self.cwd, item.path)
                     what = "deleted" if item.target is None else "restored"
                     self.notes.append(f"- {rel}: {what} as it was before ({told})")
-        self.checkpoints.done_from(from_turn)
-        self.announce()
+            self.checkpoints.done_from(from_turn)
+            self.announce()
         return report
 
 
