@@ -30,14 +30,13 @@ from agentls.agent.session_options import (
     modes_state,
 )
 from agentls.agent.store import SessionStore
-from agentls.agent.tool_hooks import Hooks, hooked
+from agentls.agent.tool_hooks import Hooks, hooked, saved_for_command
 from agentls.agent.updates import SessionUpdates
 from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
 from agentls.workspace.edits import current_text
-from agentls.workspace.paths import relative_display
 
 TITLE_LENGTH = 80
 INTERRUPTED_TOOL_TEXT = "Interrupted: the server stopped before this tool call finished."
@@ -260,7 +259,11 @@ class Sessions:
             command_timeout=config.command_timeout,
         )
         hooks = Hooks(
-            save_documents=(lambda: self._save_documents(session))
+            save_documents=(
+                lambda: saved_for_command(
+                    self.editor, session.id, session.cwd, session.files.touched()
+                )
+            )
             if config.save_before_commands
             else None,
             gate=session.permissions if review_before else None,
@@ -296,23 +299,6 @@ class Sessions:
             session.files.checkpoints.rolled_back(start)
         elif noted:
             session.files.notes.clear()  # the model has been told
-
-    async def _save_documents(self, session: Session) -> str | None:
-        unsaved, saved = await self.editor.save_documents(session.id, session.files.touched())
-        left = [path for path in unsaved if path not in saved]
-        notes = []
-        if saved:
-            notes.append(f"[saved before running: {self._names(session, saved)}]")
-        if left:
-            notes.append(
-                f"[unsaved in the editor, so the command sees them as on disk: "
-                f"{self._names(session, left)}]"
-            )
-        return "\n".join(notes) or None
-
-    @staticmethod
-    def _names(session: Session, paths: list[Path]) -> str:
-        return ", ".join(relative_display(session.cwd, path) for path in paths)
 
     def _current_text(self, path: Path) -> str | None:
         return current_text(path, self.editor)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentls.agent.editor import Editor
 from agentls.agent.permissions import PermissionGate
 from agentls.protocol import payloads
 from agentls.tools.base import Tool, ToolContext, ToolError, ToolOutcome
 from agentls.workspace.edits import EditResult, EditTarget
+from agentls.workspace.paths import relative_display
 
 OUTPUT_INTERVAL = 0.1  # seconds between two updates of a running command's output
 
@@ -41,6 +43,25 @@ def hooked(tools: Sequence[Tool], hooks: Hooks) -> list[Tool]:
         else:
             out.append(tool)
     return out
+
+
+async def saved_for_command(
+    editor: Editor, session_id: str, cwd: Path, paths: list[Path]
+) -> str | None:
+    """Has the editor save what the agent changed and holds unsaved, so the command sees
+    it; what was (or was not) saved, for the command's result."""
+    unsaved, saved = await editor.save_documents(session_id, paths)
+    left = [path for path in unsaved if path not in saved]
+
+    def names(paths: list[Path]) -> str:
+        return ", ".join(relative_display(cwd, path) for path in paths)
+
+    notes = []
+    if saved:
+        notes.append(f"[saved before running: {names(saved)}]")
+    if left:
+        notes.append(f"[unsaved in the editor, so the command sees them as on disk: {names(left)}]")
+    return "\n".join(notes) or None
 
 
 class _Wrapped:
