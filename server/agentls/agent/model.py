@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,8 @@ def price_per_token(model: str) -> tuple[float, float, float, float] | None:
 class ModelClient:
     def __init__(self) -> None:
         self._client: AsyncAnthropic | None = None
+        self._lock = threading.Lock()
+        self._building: asyncio.Future[AsyncAnthropic] | None = None
 
     @staticmethod
     def check_credentials() -> None:
@@ -51,20 +55,37 @@ class ModelClient:
 
     def client(self) -> AsyncAnthropic:
         # One client for the server's life, so its HTTP connections are reused across turns.
-        if self._client is None:
-            import anthropic
+        with self._lock:
+            if self._client is None:
+                import anthropic
 
-            # The loop does every retry itself, mid-stream ones included, and tells the
-            # editor about each; SDK retries would be silent.
-            self._client = anthropic.AsyncAnthropic(max_retries=0)
-        return self._client
+                # The loop does every retry itself, mid-stream ones included, and tells the
+                # editor about each; SDK retries would be silent.
+                self._client = anthropic.AsyncAnthropic(max_retries=0)
+            return self._client
+
+    async def ready(self) -> AsyncAnthropic:
+        """The client. The first call imports the SDK and builds the client on a thread
+        (about a second on a slow machine), so the event loop keeps serving meanwhile."""
+        if self._client is not None:
+            return self._client
+        if self._building is None:
+            self._building = asyncio.ensure_future(asyncio.to_thread(self.client))
+            self._building.add_done_callback(self._built)
+        # Shielded: a caller cancelled meanwhile leaves the client to the next one.
+        return await asyncio.shield(self._building)
+
+    def _built(self, future: asyncio.Future[AsyncAnthropic]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self._building = None  # the next call tries again
 
     async def stream(self, params: dict[str, Any], read_timeout: float) -> Any:
-        import httpx2
+        client = await self.ready()
+        import httpx2  # loaded with the SDK, by now
 
         # A stream that goes quiet this long (the API pings every few seconds) is dead.
         timeout = httpx2.Timeout(connect=15.0, read=read_timeout, write=30.0, pool=15.0)
-        stream = await self.client().messages.create(**params, stream=True, timeout=timeout)
+        stream = await client.messages.create(**params, stream=True, timeout=timeout)
         return StreamEvents(stream)
 
     async def close(self) -> None:

@@ -9,9 +9,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING, Any
 
 from agentls.tools.base import (
     ToolContext,
@@ -29,6 +27,9 @@ from agentls.tools.base import (
 from agentls.tools.walk import walk
 from agentls.workspace.documents import DocumentReadError, read_text
 from agentls.workspace.paths import relative_display, resolve_in_workspace
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec  # loaded by the first glob: start-up does not need it
 
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_CAP = 500
@@ -184,6 +185,8 @@ def _expand_braces(glob: str) -> list[str]:
 def _compile_glob(glob: str) -> GitIgnoreSpec:
     if "\0" in glob or "\n" in glob:
         raise ToolError("`glob` must be a single line without NUL bytes, e.g. `*.py`")
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(_expand_braces(glob))
 
 

@@ -12,10 +12,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from agentls.workspace.paths import WorkspacePathError, resolve_in_workspace
+
+if TYPE_CHECKING:
+    # Loaded by the first walk: start-up does not need it (about 10 ms).
+    from pathspec import GitIgnoreSpec
 
 _MAX_GITIGNORE_BYTES = 1_000_000
 
@@ -53,6 +56,8 @@ class GitIgnores:
         pathspec, like git, ignores ``build/out.js`` because ``build/`` is ignored; for a
         directory the user named explicitly, we want its contents, as ripgrep does.
         """
+        from pathspec import GitIgnoreSpec
+
         layers: list[tuple[Path, GitIgnoreSpec]] = []
         for base, spec in self.layers:
             chain = [d for d in (directory, *directory.parents) if d.is_relative_to(base)]
@@ -75,6 +80,8 @@ class GitIgnores:
                 data = handle.read(_MAX_GITIGNORE_BYTES)
         except (OSError, WorkspacePathError):
             return None
+        from pathspec import GitIgnoreSpec
+
         return GitIgnoreSpec.from_lines(data.decode("utf-8", errors="replace").splitlines())
 
     def ignored(self, path: Path, *, is_dir: bool) -> bool:
