@@ -91,7 +91,7 @@ def _bridge_rows(b: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| 1 | {NAMES[t]} | latency per delta at {int(pace):,}/s, p50 "
                 f"| {lat['server_p50_ms']:.3f} ms | SDK {lat['sdk_p50_ms']:.3f} ms "
-                f"| +{lat['added_p50_ms']:.3f} ms | | |"
+                f"| {lat['added_p50_ms']:+.3f} ms | | |"
             )
             target = ok = ""
             if pace == "1000":
@@ -99,7 +99,7 @@ def _bridge_rows(b: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| 1 | {NAMES[t]} | latency per delta at {int(pace):,}/s, p99 "
                 f"| {lat['server_p99_ms']:.3f} ms | SDK {lat['sdk_p99_ms']:.3f} ms "
-                f"| +{lat['added_p99_ms']:.3f} ms | {target} | {ok} |"
+                f"| {lat['added_p99_ms']:+.3f} ms | {target} | {ok} |"
             )
     for t in ("lsp", "acp"):
         tp = b[t]["throughput"]
@@ -205,7 +205,7 @@ def _session_new_rows(s: dict[str, Any]) -> list[str]:
         lines.append(
             f"| 7 | {NAMES[t]} | first `session/new` of a new server, sent at once after "
             f"`initialize` | {f['first_ms']:.1f} ms | a request with no work "
-            f"{f['noop_ms']:.1f} ms | +{f['first_ms'] - f['noop_ms']:.1f} ms | ≤ 50 ms "
+            f"{f['noop_ms']:.1f} ms | {f['first_ms'] - f['noop_ms']:+.1f} ms | ≤ 50 ms "
             f"| {verdict(f['first_ms'] <= 50)} |"
         )
     for t in ("lsp", "acp"):
