@@ -195,8 +195,13 @@ async def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
             for server in servers.values():
                 await server.run(text_turn(200, 4))
         samples = 10 if quick else 30
-        sdk_warm = [await _ttfc_once(sdk, sim) for _ in range(samples)]
-        warm = {t: [await _ttfc_once(s, sim) for _ in range(samples)] for t, s in servers.items()}
+        # Interleaved, so that a change in the machine's load falls on every path alike.
+        sdk_warm: list[float] = []
+        warm: dict[str, list[float]] = {t: [] for t in TRANSPORTS}
+        for _ in range(samples):
+            sdk_warm.append(await _ttfc_once(sdk, sim))
+            for t, server in servers.items():
+                warm[t].append(await _ttfc_once(server, sim))
         # The same on tmpfs, where fsync is free: the session journal's share of the above.
         shm = Path("/dev/shm") if os.path.isdir("/dev/shm") else root  # noqa: ASYNC240 - one stat, in a benchmark
         with tempfile.TemporaryDirectory(prefix="agentls-bench-", dir=shm) as state:
