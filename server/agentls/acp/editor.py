@@ -70,6 +70,11 @@ class AcpEditor:
         with self._lock:
             return self._buffers.get(path)
 
+    def open_document_paths(self) -> list[Path]:
+        """The buffers fetched for tool calls running now (search reads them, not the disk)."""
+        with self._lock:
+            return list(self._buffers)
+
     @contextlib.asynccontextmanager
     async def holding(self, session_id: str, path: Path) -> AsyncIterator[None]:
         """What the editor holds for `path` (its unsaved buffer, or the disk), fetched for

@@ -50,9 +50,6 @@ class LspEditor:
         if path is not None:
             self._uris.pop(path, None)
 
-    def document_saved(self, uri: str) -> None:
-        """Nothing to update: a file the editor does not have open is read from the disk."""
-
     def open_document_text(self, path: Path) -> str | None:
         uri = self._uris.get(path)
         if uri is not None:
@@ -63,7 +60,7 @@ class LspEditor:
 
     def open_document_paths(self) -> list[Path]:
         """Every path `open_document_text` has a text for (the search tool lists them)."""
-        return [*self._uris, *self._unsaved]
+        return list(self._uris)
 
     def document(self, path: Path) -> tuple[str, int] | None:
         uri = self._uris.get(path)

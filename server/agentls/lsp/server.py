@@ -300,10 +300,6 @@ def _setup_documents(server: AgentServer) -> None:
     def did_close(ls: AgentServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.editor.document_closed(params.text_document.uri)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: AgentServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.editor.document_saved(params.text_document.uri)
-
 
 class _Progress:
     """LSP `$/progress` for a prompt that carries a workDoneToken; cancelling it in the
