@@ -22,9 +22,30 @@ _SERVER_TOOLS = {
     "text_editor_20250124": "str_replace_based_edit_tool",
     "text_editor_20250429": "str_replace_based_edit_tool",
     "text_editor_20250728": "str_replace_based_edit_tool",
+    "web_search_20250305": "web_search",
+    "web_fetch_20250910": "web_fetch",
+    "code_execution_20250825": "code_execution",
 }
+# Tool types a request may use only with a beta header naming them.
+_BETA_TOOLS = {"web_fetch_20250910": "web-fetch-2025-09-10"}
+CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27"
+_CONTEXT_EDITS = ("clear_tool_uses_20250919", "clear_thinking_20251015")
 _USER_BLOCKS = ("text", "image", "document", "search_result", "tool_result")
 _ASSISTANT_BLOCKS = ("text", "thinking", "redacted_thinking", "tool_use")
+# Blocks the API writes itself and takes back only unchanged (their content is signed or
+# encrypted): accepted in an assistant message when this simulator sent them.
+_API_BLOCKS = (
+    "server_tool_use",
+    "web_search_tool_result",
+    "web_fetch_tool_result",
+    "code_execution_tool_result",
+    "bash_code_execution_tool_result",
+    "text_editor_code_execution_tool_result",
+    "mcp_tool_use",
+    "mcp_tool_result",
+    "container_upload",
+    "compaction",
+)
 _TOOL_RESULT_BLOCKS = ("text", "image", "document", "search_result")
 MAX_CACHE_CONTROL = 4
 
@@ -41,7 +62,14 @@ def check_headers(headers: Mapping[str, str]) -> None:
         raise bad("anthropic-version: header is required")
 
 
-def validate_request(body: object, provenance: Provenance) -> Mapping[str, Any]:
+def betas(headers: Mapping[str, str]) -> set[str]:
+    value = headers.get("anthropic-beta", "")
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def validate_request(
+    body: object, provenance: Provenance, beta: set[str] | None = None
+) -> Mapping[str, Any]:
     if not isinstance(body, dict):
         raise bad("body: Input should be a valid dictionary")
     req = cast(dict[str, Any], body)
@@ -59,7 +87,8 @@ def validate_request(body: object, provenance: Provenance) -> Mapping[str, Any]:
     if "stream" in req and not isinstance(req["stream"], bool):
         raise bad("stream: Input should be a valid boolean")
     _check_system(req.get("system"))
-    tool_names = _check_tools(req.get("tools"))
+    tool_names = _check_tools(req.get("tools"), beta or set())
+    _check_context_management(req.get("context_management"), beta or set())
     thinking = _check_thinking(req.get("thinking"), max_tokens)
     _check_tool_choice(req.get("tool_choice"), tool_names, thinking)
     _check_messages(req["messages"], thinking, provenance)
@@ -106,7 +135,25 @@ def _check_system(system: object) -> None:
         _check_text(block, f"system.{j}")
 
 
-def _check_tools(tools: object) -> set[str]:
+def _check_context_management(value: object, beta: set[str]) -> None:
+    if value is None:
+        return
+    if CONTEXT_MANAGEMENT_BETA not in beta:
+        raise bad("context_management: Extra inputs are not permitted")
+    edits = value.get("edits") if isinstance(value, dict) else None
+    if not isinstance(edits, list):
+        raise bad("context_management.edits: Input should be a valid list")
+    for i, edit in enumerate(cast(list[object], edits)):
+        kind = edit.get("type") if isinstance(edit, dict) else None
+        if kind not in _CONTEXT_EDITS:
+            tags = ", ".join(f"'{t}'" for t in _CONTEXT_EDITS)
+            raise bad(
+                f"context_management.edits.{i}: Input tag '{kind}' found using 'type' does not "
+                f"match any of the expected tags: {tags}"
+            )
+
+
+def _check_tools(tools: object, beta: set[str]) -> set[str]:
     if tools is None:
         return set()
     if not isinstance(tools, list):
@@ -127,11 +174,12 @@ def _check_tools(tools: object) -> set[str]:
                 raise bad(f"tools.{i}.custom.input_schema: Field required")
             if not isinstance(schema, dict) or schema.get("type") != "object":
                 raise bad(f"tools.{i}.custom.input_schema.type: Input should be 'object'")
-        elif kind in _SERVER_TOOLS:
+        elif kind in _SERVER_TOOLS and _BETA_TOOLS.get(kind, "") in (beta | {""}):
             if name != _SERVER_TOOLS[kind]:
                 raise bad(f"tools.{i}.{kind}.name: Input should be '{_SERVER_TOOLS[kind]}'")
         else:
-            tags = ", ".join(f"'{t}'" for t in sorted([*_SERVER_TOOLS, "custom"]))
+            known = [t for t in _SERVER_TOOLS if _BETA_TOOLS.get(t, "") in (beta | {""})]
+            tags = ", ".join(f"'{t}'" for t in sorted([*known, "custom"]))
             raise bad(
                 f"tools.{i}: Input tag '{kind}' found using 'type' does not match any of the "
                 f"expected tags: {tags}"
@@ -241,6 +289,14 @@ def _check_content(
         if not isinstance(block, dict):
             raise bad(f"{where}: Input should be a valid dictionary")
         kind = block.get("type")
+        if role == "assistant" and kind not in allowed and provenance.block_ok(block):
+            blocks.append(block)  # the API's own block, sent back unchanged
+            continue
+        if role == "assistant" and kind in _API_BLOCKS:
+            raise bad(
+                f"{where}: this `{kind}` block is not one the API sent, or it was changed: "
+                "blocks the API writes must be sent back exactly as received"
+            )
         if kind not in allowed:
             raise bad(
                 f"{where}: Input tag '{kind}' found using 'type' does not match any of the "
@@ -290,6 +346,9 @@ def _check_block(block: dict[str, Any], where: str, provenance: Provenance) -> N
 
 
 def _check_text(block: Mapping[str, Any], where: str) -> None:
+    citations = block.get("citations")
+    if citations is not None and not isinstance(citations, list):
+        raise bad(f"{where}.text.citations: Input should be a valid list")
     text = block.get("text")
     if not isinstance(text, str):
         raise bad(f"{where}.text: Input should be a valid string")
