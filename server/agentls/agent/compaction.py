@@ -28,7 +28,8 @@ from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import Tool
 
-# What is kept verbatim: the most recent messages that fit this share of the window.
+# What is kept verbatim: the most recent messages that fit this share of the window, and of
+# the conversation itself (so that compacting on demand a short one still summarises most).
 KEEP_SHARE = 0.25
 SUMMARY_MAX_TOKENS = 8192
 SUMMARY_TIMEOUT = 300.0
@@ -172,7 +173,8 @@ class Compactor:
         CompactionError (after a `failed` update) when the summary cannot be had."""
         messages = self.conversation.messages
         before = context_estimate(self.totals, self.conversation)
-        start = keep_from(messages, int(self.window * KEEP_SHARE))
+        budget = min(self.window, estimate_tokens(messages)) * KEEP_SHARE
+        start = keep_from(messages, int(budget))
         if start is None:
             return None
         self._send("started", reason, "Compacting the conversation", tokensBefore=before)

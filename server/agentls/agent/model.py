@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
 Event = dict[str, Any]
 
-# What a body must start with to be an event stream (an `event:` or `data:` line, a comment).
-_NOT_A_STREAM_PREVIEW = 300
+_NOT_A_STREAM_PREVIEW = 300  # characters of a body that is not an event stream, in the error
 
 
 class MissingApiKeyError(Exception):
@@ -178,8 +177,9 @@ async def _check_is_event_stream(response: Any) -> None:
         return
     body = (await response.aread()).decode("utf-8", errors="replace")
     preview = body[:_NOT_A_STREAM_PREVIEW] + ("…" if len(body) > _NOT_A_STREAM_PREVIEW else "")
+    media_type = content_type.split(";")[0].strip() or "no content type"
     raise ModelRequestError(
-        f"The Messages API answered a streaming request with {content_type or 'no content type'} "
+        f"The Messages API answered a streaming request with {media_type} "
         f"instead of an event stream: {preview!r}. A proxy between agentls and the API may be "
         "buffering or rewriting responses; check ANTHROPIC_BASE_URL.",
         {"type": "not_an_event_stream", "contentType": content_type},

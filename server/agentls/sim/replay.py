@@ -100,6 +100,18 @@ def _apply(block: dict[str, Any], parts: list[str], delta: Any) -> None:
             block["content"] = (block.get("content") or "") + delta["content"]
         if delta.get("encrypted_content") is not None:
             block["encrypted_content"] = delta["encrypted_content"]
+    else:
+        # A delta type of the future: strings grow, lists extend, the rest replaces.
+        for key, value in delta.items():
+            current = block.get(key)
+            if key == "type":
+                continue
+            if isinstance(current, str) and isinstance(value, str):
+                block[key] = current + value
+            elif isinstance(current, list) and isinstance(value, list):
+                block[key] = [*current, *value]
+            else:
+                block[key] = value
 
 
 def _finish(block: dict[str, Any], parts: list[str]) -> None:

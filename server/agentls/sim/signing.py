@@ -33,12 +33,21 @@ def thinking_signature(thinking: str) -> str:
 
 
 def canonical(block: Mapping[str, Any]) -> str:
-    """A block's identity: its JSON without the cache breakpoint a client may add."""
+    """A block's identity: its JSON without the cache breakpoint a client may add, and
+    without null fields (a client library may add or drop them; the API does not mind)."""
     return json.dumps(
-        {key: value for key, value in block.items() if key != "cache_control"},
+        _without_nulls({key: value for key, value in block.items() if key != "cache_control"}),
         sort_keys=True,
         ensure_ascii=False,
     )
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 class Provenance:
