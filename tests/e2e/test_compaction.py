@@ -106,6 +106,14 @@ async def test_a_long_session_compacts_continues_and_resumes_after_a_restart(
     )
     try:
         await second.client.request("session/load", {"sessionId": session, "mcpServers": []})
+        # The redrawn history shows the summary as a note, not as the user's own words.
+        assert [n["message"] for n in second.of_kind("notice", session)] == [
+            "The earlier part of this conversation was compacted into a summary."
+        ]
+        assert not any(
+            "conversation-summary" in u["content"]["text"]
+            for u in second.of_kind("user_message_chunk", session)
+        )
         sim.append(["Still filler."])
         assert (await second.client.prompt(session, "And now?"))["stopReason"] == "end_turn"
         resumed = sim.requests[-1]
@@ -192,3 +200,17 @@ async def test_prompt_too_long_compacts_and_retries_once_then_fails_clearly(
     )
     assert failure.value.data is not None
     assert failure.value.data["type"] == "context_window_exceeded"
+
+
+@pytest.mark.options({"contextEditing": True, "contextWindow": 1_000_000})
+async def test_context_editing_and_the_window_option_reach_the_api(agent: Agent, sim: Any) -> None:
+    sim.load(["ok"])
+    session = await agent.client.new_session()
+    await agent.client.prompt(session, "q")
+    request = sim.requests[0]
+    assert request["status"] == 200
+    assert request["body"]["context_management"] == {
+        "edits": [{"type": "clear_tool_uses_20250919"}]
+    }
+    assert "context-management-2025-06-27" in request["headers"]["anthropic-beta"]
+    assert agent.of_kind("usage_update", session)[-1]["size"] == 1_000_000

@@ -22,6 +22,7 @@ from agentls.agent import retry as retry_policy
 from agentls.agent.conversation import Conversation, Message, can_keep_from, compacted
 from agentls.agent.errors import as_model_error
 from agentls.agent.model import ModelClient
+from agentls.agent.replay import SUMMARY_START
 from agentls.agent.updates import SessionUpdates
 from agentls.agent.usage import SessionTotals, context_window
 from agentls.config import Config
@@ -47,7 +48,7 @@ SUMMARY_INSTRUCTION = (
     "were solved; what remains to be done, and what was being done last. Do not call tools."
 )
 SUMMARY_HEADER = (
-    "<conversation-summary>\nThe earlier part of this conversation was compacted into this "
+    f"{SUMMARY_START}\nThe earlier part of this conversation was compacted into this "
     "summary (written by you):\n\n"
 )
 SUMMARY_FOOTER = "\n</conversation-summary>"
