@@ -34,8 +34,4 @@ async def test_compact_through_the_extension_method(acp: AcpSession, sim: Any) -
         if params["update"]["sessionUpdate"] == "compaction"
     ]
     assert statuses == ["started", "completed"]
-    assert (
-        "Summary of the first exchange."
-        in sim.requests[-1]["body"]["messages"][-1]["content"][-1]["text"]
-        or True
-    )
+    assert sim.requests[-1]["body"].get("stream") is not True  # the summary request
