@@ -14,22 +14,9 @@ from typing import Any, cast
 from .errors import THINKING_DOCS, RequestRejectedError, bad
 from .history import check_thinking_first, check_tool_pairing
 from .signing import Provenance
+from .validate_tools import check_context_management, check_tools
 
-_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
-_SERVER_TOOLS = {
-    "bash_20250124": "bash",
-    "text_editor_20250124": "str_replace_based_edit_tool",
-    "text_editor_20250429": "str_replace_based_edit_tool",
-    "text_editor_20250728": "str_replace_based_edit_tool",
-    "web_search_20250305": "web_search",
-    "web_fetch_20250910": "web_fetch",
-    "code_execution_20250825": "code_execution",
-}
-# Tool types a request may use only with a beta header naming them.
-_BETA_TOOLS = {"web_fetch_20250910": "web-fetch-2025-09-10"}
-CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27"
-_CONTEXT_EDITS = ("clear_tool_uses_20250919", "clear_thinking_20251015")
 _USER_BLOCKS = ("text", "image", "document", "search_result", "tool_result")
 _ASSISTANT_BLOCKS = ("text", "thinking", "redacted_thinking", "tool_use")
 # Blocks the API writes itself and takes back only unchanged (their content is signed or
@@ -87,8 +74,8 @@ def validate_request(
     if "stream" in req and not isinstance(req["stream"], bool):
         raise bad("stream: Input should be a valid boolean")
     _check_system(req.get("system"))
-    tool_names = _check_tools(req.get("tools"), beta or set())
-    _check_context_management(req.get("context_management"), beta or set())
+    tool_names = check_tools(req.get("tools"), beta or set())
+    check_context_management(req.get("context_management"), beta or set())
     thinking = _check_thinking(req.get("thinking"), max_tokens)
     _check_tool_choice(req.get("tool_choice"), tool_names, thinking)
     _check_messages(req["messages"], thinking, provenance)
@@ -133,61 +120,6 @@ def _check_system(system: object) -> None:
         if not isinstance(block, dict) or block.get("type") != "text":
             raise bad(f"system.{j}.type: Input should be 'text'")
         _check_text(block, f"system.{j}")
-
-
-def _check_context_management(value: object, beta: set[str]) -> None:
-    if value is None:
-        return
-    if CONTEXT_MANAGEMENT_BETA not in beta:
-        raise bad("context_management: Extra inputs are not permitted")
-    edits = value.get("edits") if isinstance(value, dict) else None
-    if not isinstance(edits, list):
-        raise bad("context_management.edits: Input should be a valid list")
-    for i, edit in enumerate(cast(list[object], edits)):
-        kind = edit.get("type") if isinstance(edit, dict) else None
-        if kind not in _CONTEXT_EDITS:
-            tags = ", ".join(f"'{t}'" for t in _CONTEXT_EDITS)
-            raise bad(
-                f"context_management.edits.{i}: Input tag '{kind}' found using 'type' does not "
-                f"match any of the expected tags: {tags}"
-            )
-
-
-def _check_tools(tools: object, beta: set[str]) -> set[str]:
-    if tools is None:
-        return set()
-    if not isinstance(tools, list):
-        raise bad("tools: Input should be a valid list")
-    names: set[str] = set()
-    for i, tool in enumerate(cast(list[object], tools)):
-        if not isinstance(tool, dict):
-            raise bad(f"tools.{i}: Input should be a valid dictionary")
-        kind = tool.get("type") or "custom"
-        name = tool.get("name")
-        if kind == "custom":
-            if not isinstance(name, str) or not _TOOL_NAME.match(name):
-                raise bad(
-                    f"tools.{i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
-                )
-            schema = tool.get("input_schema")
-            if schema is None:
-                raise bad(f"tools.{i}.custom.input_schema: Field required")
-            if not isinstance(schema, dict) or schema.get("type") != "object":
-                raise bad(f"tools.{i}.custom.input_schema.type: Input should be 'object'")
-        elif kind in _SERVER_TOOLS and _BETA_TOOLS.get(kind, "") in (beta | {""}):
-            if name != _SERVER_TOOLS[kind]:
-                raise bad(f"tools.{i}.{kind}.name: Input should be '{_SERVER_TOOLS[kind]}'")
-        else:
-            known = [t for t in _SERVER_TOOLS if _BETA_TOOLS.get(t, "") in (beta | {""})]
-            tags = ", ".join(f"'{t}'" for t in sorted([*known, "custom"]))
-            raise bad(
-                f"tools.{i}: Input tag '{kind}' found using 'type' does not match any of the "
-                f"expected tags: {tags}"
-            )
-        if name in names:
-            raise bad(f"tools: Tool names must be unique. Duplicate name: {name}")
-        names.add(cast(str, name))
-    return names
 
 
 def _check_thinking(thinking: object, max_tokens: int) -> bool:
