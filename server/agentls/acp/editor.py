@@ -102,10 +102,10 @@ class AcpEditor:
         content = result.get("content") if isinstance(result, dict) else None
         return content if isinstance(content, str) else None
 
-    def edit_target(self, session_id: str) -> EditTarget:
+    def edit_target(self, session_id: str, root: Path) -> EditTarget:
         if self.config.edits == "editor" and self.can_write:
             return ClientWrites(self, session_id)
-        return DiskEdits(self)
+        return DiskEdits(root, self)
 
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         try:

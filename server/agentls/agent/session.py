@@ -25,7 +25,7 @@ from agentls.agent.session_options import (
     config_options,
     modes_state,
 )
-from agentls.agent.store import SessionStore
+from agentls.agent.store import SessionStore, check_cwd
 from agentls.agent.turn import PromptTurn, Report, TurnResult
 from agentls.agent.updates import SessionUpdates
 from agentls.agent.usage import SessionTotals
@@ -200,6 +200,7 @@ class Sessions:
         """The session, from memory or from disk (after a restart, or a crash mid-turn)."""
         session = self._sessions.get(session_id)
         if session is not None:
+            check_cwd(session_id, session.cwd, cwd)
             return session
         stored = self._store.load(session_id, cwd)
         if stored is None:
@@ -211,6 +212,8 @@ class Sessions:
         session.titled = True
         # Answer what a crash left unanswered, so the next request is valid.
         conversation.repair(INTERRUPTED_TOOL_TEXT)
+        if (notice := stored.notice()) is not None:
+            session.updates.send(payloads.notice("warning", notice))
         return session
 
     async def prompt(
@@ -223,7 +226,7 @@ class Sessions:
         context = ToolContext(
             root=session.cwd,
             documents=self.editor,
-            edits=self.editor.edit_target(session.id),
+            edits=self.editor.edit_target(session.id, session.cwd),
             holding=lambda path: self.editor.holding(session.id, path),
             notify=session.updates.send,
             journal=session.history.begin_turn(),
@@ -281,7 +284,7 @@ class Sessions:
             return UndoReport()
         session.operation = "an undo"
         try:
-            return await undo(journal, self.editor.edit_target(session.id))
+            return await undo(journal, self.editor.edit_target(session.id, session.cwd))
         finally:
             session.operation = None
 

@@ -226,5 +226,10 @@ class ToolRunner:
         if kind in ("edit", "execute"):
             self.report(f"Waiting for permission: {tool_call['title']}")
         return await self.permissions.check(
-            self._permission_mode(), self.updates.session_id, tool_call, kind, block["input"]
+            self._permission_mode(),
+            self.updates.session_id,
+            tool_call,
+            kind,
+            block["input"],
+            root=self.context.root,
         )

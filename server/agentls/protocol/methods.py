@@ -14,6 +14,7 @@ from agentls.agent.errors import ModelRequestError
 from agentls.agent.model import MissingApiKeyError
 from agentls.agent.session import Session, SessionBusyError, Sessions, UnknownSessionError
 from agentls.agent.session_options import UnknownChoiceError
+from agentls.agent.store import SessionCwdError
 from agentls.agent.turn import Report
 from agentls.protocol import errors, names, params
 
@@ -61,6 +62,8 @@ class AgentMethods:
             session = self.sessions.load(setup.session_id, setup.cwd)
         except UnknownSessionError as exc:
             raise errors.unknown_session(str(exc)) from None
+        except SessionCwdError as exc:
+            raise errors.invalid_params(method, str(exc)) from None
         if session.busy:
             raise errors.session_busy(str(SessionBusyError(session.id)))
         return session
