@@ -96,3 +96,37 @@ def test_the_cache_breakpoint_skips_blocks_kept_as_sent() -> None:
     conversation.append_assistant([text("found"), server_result])
     last = conversation.for_request()[-1]["content"]
     assert "cache_control" not in last[1] and last[0]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_a_damaged_journal_check_follows_a_compaction() -> None:
+    from agentls.agent.stored_records import usable_records
+
+    records: list[dict[str, Any]] = [
+        {"type": "user", "content": [text("one")]},
+        {"type": "assistant", "content": [text("first")]},
+        {"type": "user", "content": [text("two")]},
+        {"type": "assistant", "content": [text("second")]},
+        {"type": "compaction", "keepFrom": 3, "length": 4, "summary": "S"},
+        # A prompt that produced nothing, rolled back in the compacted conversation.
+        {"type": "user", "content": [text("three")]},
+        {"type": "rollback", "length": 2, "lastContentLength": None},
+        {"type": "user", "content": [text("four")]},
+    ]
+    kept, problems = usable_records(enumerate(records, 1))
+    assert problems == []
+    conversation = Conversation()
+    for record in kept:
+        conversation.replay(record)
+    assert conversation.messages == [
+        user(text("S")),
+        assistant(text("second")),
+        user(text("four")),
+    ]
+    _, problems = usable_records(
+        enumerate(
+            [*records[:4], {"type": "compaction", "keepFrom": 2, "length": 9, "summary": "S"}], 1
+        )
+    )
+    assert problems == [
+        "line 5: a compaction that does not fit the conversation before it; skipped"
+    ]
