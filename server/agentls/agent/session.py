@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from agentls.agent import commands
+from agentls.agent.compaction import Compacted, Compactor
 from agentls.agent.conversation import Conversation
 from agentls.agent.editor import Editor
 from agentls.agent.journal import EditHistory, UndoReport, undo
-from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
 from agentls.agent.model_list import ModelList
 from agentls.agent.permissions import PermissionGate
@@ -26,7 +26,9 @@ from agentls.agent.session_options import (
     modes_state,
 )
 from agentls.agent.store import SessionStore, check_cwd
+from agentls.agent.turn import PromptTurn, Report, TurnResult
 from agentls.agent.updates import SessionUpdates
+from agentls.agent.usage import SessionTotals
 from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
@@ -251,6 +253,29 @@ class Sessions:
             session.turn = None
         await session.updates.drained()
         return result
+
+    async def compact(self, session: Session) -> Compacted | None:
+        """Compact the conversation now (`/compact`, `agentls/compact`): the older part
+        becomes a summary. None when there is nothing older to summarise. Raises
+        CompactionError when the summary request fails."""
+        session.check_idle()
+        self.model.check_credentials()
+        config = self.config_for(session)
+        compactor = Compactor(
+            model=self.model,
+            config=config,
+            tools=self._tools,
+            root=session.cwd,
+            conversation=session.conversation,
+            updates=session.updates,
+            totals=session.totals,
+        )
+        session.operation = "a compaction"
+        try:
+            return await compactor.compact("manual")
+        finally:
+            session.operation = None
+            await session.updates.drained()
 
     async def undo_last_turn(self, session: Session) -> UndoReport:
         session.check_idle()

@@ -46,6 +46,7 @@ SERVER_METHODS = [
     names.SESSION_SET_MODE,
     names.SESSION_SET_CONFIG_OPTION,
     names.UNDO_TURN,
+    names.COMPACT,
 ]
 
 
@@ -234,6 +235,7 @@ def _setup_sessions(server: AgentServer) -> None:
         (names.SESSION_SET_MODE, methods.set_mode),
         (names.SESSION_SET_CONFIG_OPTION, methods.set_config_option),
         (names.UNDO_TURN, methods.undo_turn),
+        (names.COMPACT, methods.compact),
     ):
         server.feature(name)(_answering(handler))
 
