@@ -35,3 +35,10 @@ async def test_compact_through_the_extension_method(acp: AcpSession, sim: Any) -
     ]
     assert statuses == ["started", "completed"]
     assert sim.requests[-1]["body"].get("stream") is not True  # the summary request
+    # A client that ignores agentls's extension still reads what happened, in the text.
+    completed = [
+        params["update"]["message"]
+        for params in acp.client.extension_updates
+        if params["update"].get("status") == "completed"
+    ]
+    assert f"*{completed[0]}*" in acp.client.text(session)

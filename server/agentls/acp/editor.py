@@ -127,22 +127,35 @@ class AcpEditor:
         # An agentls extension: ACP clients validate session/update against the schema,
         # so extensions travel as an extension notification they may ignore.
         self.connection.notify(EXTENSION_UPDATE, params)
-        if kind == "retry":
-            # A client that ignores the extension still shows the retry, and why the text
-            # of the failed attempt is followed by the retry's own.
-            update = params["update"]
-            note = (
-                f"\n\n*{update.get('reason', 'The model request failed')}; retrying "
-                f"(attempt {update.get('attempt')} of {update.get('maxAttempts')})*\n\n"
-            )
+        note = _visible_note(params["update"])
+        if note is not None:
+            # A client that ignores the extension still shows what happened: a retry (and
+            # why the failed attempt's text is followed by the retry's own), a compaction,
+            # a warning.
             self.connection.notify(
                 names.SESSION_UPDATE,
-                payloads.notification(params["sessionId"], payloads.chunk(MESSAGE_CHUNK, note)),
+                payloads.notification(
+                    params["sessionId"], payloads.chunk(MESSAGE_CHUNK, f"\n\n*{note}*\n\n")
+                ),
             )
 
     @property
     def congested(self) -> bool:
         return self.writer.congested
+
+
+def _visible_note(update: dict[str, Any]) -> str | None:
+    kind = update.get("sessionUpdate")
+    if kind == "retry":
+        return (
+            f"{update.get('reason', 'The model request failed')}; retrying "
+            f"(attempt {update.get('attempt')} of {update.get('maxAttempts')})"
+        )
+    if kind == "compaction" and update.get("status") != "started":
+        return str(update.get("message", "The conversation was compacted"))
+    if kind == "notice" and update.get("level") in ("warning", "error"):
+        return str(update.get("message", ""))
+    return None
 
 
 class ClientWrites:
