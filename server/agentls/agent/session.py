@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from agentls.agent import commands
+from agentls.agent.compaction import Compacted, Compactor
 from agentls.agent.conversation import Conversation
 from agentls.agent.editor import Editor
 from agentls.agent.journal import EditHistory, UndoReport, undo
-from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
 from agentls.agent.model_list import ModelList
 from agentls.agent.permissions import PermissionGate
@@ -25,8 +25,10 @@ from agentls.agent.session_options import (
     config_options,
     modes_state,
 )
-from agentls.agent.store import SessionStore
+from agentls.agent.store import SessionStore, check_cwd
+from agentls.agent.turn import PromptTurn, Report, TurnResult
 from agentls.agent.updates import SessionUpdates
+from agentls.agent.usage import SessionTotals
 from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
@@ -198,6 +200,7 @@ class Sessions:
         """The session, from memory or from disk (after a restart, or a crash mid-turn)."""
         session = self._sessions.get(session_id)
         if session is not None:
+            check_cwd(session_id, session.cwd, cwd)
             return session
         stored = self._store.load(session_id, cwd)
         if stored is None:
@@ -209,6 +212,8 @@ class Sessions:
         session.titled = True
         # Answer what a crash left unanswered, so the next request is valid.
         conversation.repair(INTERRUPTED_TOOL_TEXT)
+        if (notice := stored.notice()) is not None:
+            session.updates.send(payloads.notice("warning", notice))
         return session
 
     async def prompt(
@@ -221,7 +226,7 @@ class Sessions:
         context = ToolContext(
             root=session.cwd,
             documents=self.editor,
-            edits=self.editor.edit_target(session.id),
+            edits=self.editor.edit_target(session.id, session.cwd),
             holding=lambda path: self.editor.holding(session.id, path),
             notify=session.updates.send,
             journal=session.history.begin_turn(),
@@ -249,6 +254,29 @@ class Sessions:
         await session.updates.drained()
         return result
 
+    async def compact(self, session: Session) -> Compacted | None:
+        """Compact the conversation now (`/compact`, `agentls/compact`): the older part
+        becomes a summary. None when there is nothing older to summarise. Raises
+        CompactionError when the summary request fails."""
+        session.check_idle()
+        self.model.check_credentials()
+        config = self.config_for(session)
+        compactor = Compactor(
+            model=self.model,
+            config=config,
+            tools=self._tools,
+            root=session.cwd,
+            conversation=session.conversation,
+            updates=session.updates,
+            totals=session.totals,
+        )
+        session.operation = "a compaction"
+        try:
+            return await compactor.compact("manual")
+        finally:
+            session.operation = None
+            await session.updates.drained()
+
     async def undo_last_turn(self, session: Session) -> UndoReport:
         session.check_idle()
         journal = session.history.pop_last()
@@ -256,7 +284,7 @@ class Sessions:
             return UndoReport()
         session.operation = "an undo"
         try:
-            return await undo(journal, self.editor.edit_target(session.id))
+            return await undo(journal, self.editor.edit_target(session.id, session.cwd))
         finally:
             session.operation = None
 

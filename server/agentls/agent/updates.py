@@ -106,23 +106,6 @@ class SessionUpdates:
         self.flush()
         self._emit(update)
 
-    def tool_call(self, tool_call_id: str, title: str, kind: str) -> None:
-        self.send(
-            {
-                "sessionUpdate": "tool_call",
-                "toolCallId": tool_call_id,
-                "title": title,
-                "kind": kind,
-                "status": "pending",
-                "rawInput": {},
-            }
-        )
-
-    def tool_call_update(self, tool_call_id: str, **fields: Any) -> None:
-        update: dict[str, Any] = {"sessionUpdate": "tool_call_update", "toolCallId": tool_call_id}
-        update.update({key: value for key, value in fields.items() if value is not None})
-        self.send(update)
-
     def _emit(self, update: dict[str, Any]) -> None:
         params = {"sessionId": self.session_id, "update": update}
         if self._held or self._congested():

@@ -31,7 +31,6 @@ class LspEditor:
         self.server = server
         self._warned_disk_edits = False
         self._uris: dict[Path, str] = {}  # open documents, by resolved path
-        self._unsaved: dict[Path, str] = {}  # edits to files the editor has not reported open
         self._changed = asyncio.Event()
         self._request_ids = itertools.count(1)
 
@@ -41,7 +40,6 @@ class LspEditor:
         path = _path_of(uri)
         if path is not None:
             self._uris[path] = uri
-            self._unsaved.pop(path, None)
         self._changed.set()
 
     def document_changed(self) -> None:
@@ -51,12 +49,6 @@ class LspEditor:
         path = _path_of(uri)
         if path is not None:
             self._uris.pop(path, None)
-            self._unsaved.pop(path, None)
-
-    def document_saved(self, uri: str) -> None:
-        path = _path_of(uri)
-        if path is not None:
-            self._unsaved.pop(path, None)
 
     def open_document_text(self, path: Path) -> str | None:
         uri = self._uris.get(path)
@@ -64,7 +56,11 @@ class LspEditor:
             document = self.server.workspace.text_documents.get(uri)
             if document is not None:
                 return str(document.source)
-        return self._unsaved.get(path)
+        return None
+
+    def open_document_paths(self) -> list[Path]:
+        """Every path `open_document_text` has a text for (the search tool lists them)."""
+        return list(self._uris)
 
     def document(self, path: Path) -> tuple[str, int] | None:
         uri = self._uris.get(path)
@@ -86,12 +82,6 @@ class LspEditor:
                 return self.open_document_text(path) == text
         return True
 
-    def remember_unsaved(self, path: Path, text: str | None) -> None:
-        if text is None:
-            self._unsaved.pop(path, None)
-        elif path not in self._uris:
-            self._unsaved[path] = text
-
     # --- requests to the editor ---------------------------------------------------------
 
     def send_update(self, params: dict[str, Any]) -> None:
@@ -105,11 +95,11 @@ class LspEditor:
         # Nothing to fetch: LSP pushes every buffer change (didChange).
         return contextlib.nullcontext()
 
-    def edit_target(self, session_id: str) -> EditTarget:
+    def edit_target(self, session_id: str, root: Path) -> EditTarget:
         """Edits go through the editor when it can apply them; otherwise atomically to disk."""
         if self.server.config.edits == "editor":
             if self.can_apply_edits():
-                return EditorEdits(self, self)
+                return EditorEdits(self, self, root)
             workspace = self.server.client_capabilities.workspace
             if workspace is not None and workspace.apply_edit and not self._warned_disk_edits:
                 # It can apply edits, just not versioned ones: a likely misconfiguration.
@@ -120,7 +110,7 @@ class LspEditor:
                     "open in the editor show them only once reloaded. Advertise both to "
                     "have edits applied in the editor (undoable there)."
                 )
-        return DiskEdits(self)
+        return DiskEdits(root, self)
 
     def can_apply_edits(self) -> bool:
         workspace = self.server.client_capabilities.workspace

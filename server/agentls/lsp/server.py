@@ -46,6 +46,7 @@ SERVER_METHODS = [
     names.SESSION_SET_MODE,
     names.SESSION_SET_CONFIG_OPTION,
     names.UNDO_TURN,
+    names.COMPACT,
 ]
 
 
@@ -234,6 +235,7 @@ def _setup_sessions(server: AgentServer) -> None:
         (names.SESSION_SET_MODE, methods.set_mode),
         (names.SESSION_SET_CONFIG_OPTION, methods.set_config_option),
         (names.UNDO_TURN, methods.undo_turn),
+        (names.COMPACT, methods.compact),
     ):
         server.feature(name)(_answering(handler))
 
@@ -299,10 +301,6 @@ def _setup_documents(server: AgentServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: AgentServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.editor.document_closed(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: AgentServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.editor.document_saved(params.text_document.uri)
 
 
 class _Progress:

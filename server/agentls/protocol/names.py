@@ -27,3 +27,4 @@ TERMINAL_KILL = "terminal/kill"
 TERMINAL_RELEASE = "terminal/release"
 
 UNDO_TURN = "agentls/undoTurn"
+COMPACT = "agentls/compact"

@@ -134,6 +134,41 @@ def usage(used: int, size: int, cost: float | None, meta: dict[str, Any]) -> dic
     return update
 
 
+def retry(
+    attempt: int,
+    max_attempts: int,
+    delay: float,
+    reason: str,
+    *,
+    superseded: dict[str, int],
+    tool_call_ids: list[str],
+) -> dict[str, Any]:
+    """agentls extension: a model request failed and is tried again."""
+    return {
+        "sessionUpdate": "retry",
+        "attempt": attempt,
+        "maxAttempts": max_attempts,
+        "delayMs": round(delay * 1000),
+        "reason": reason,
+        "superseded": superseded,
+        "toolCallIds": tool_call_ids,
+    }
+
+
+def compaction(
+    status: Literal["started", "completed", "failed"], reason: str, message: str, **figures: int
+) -> dict[str, Any]:
+    """agentls extension: the conversation is being compacted (`tokensBefore`,
+    `tokensAfter`, `summarizedMessages`, `keptMessages` as known)."""
+    return {
+        "sessionUpdate": "compaction",
+        "status": status,
+        "reason": reason,
+        "message": message,
+        **figures,
+    }
+
+
 def notice(level: Literal["info", "warning", "error"], message: str) -> dict[str, Any]:
     """agentls extension: something the user should see that is not the model's text."""
     return {"sessionUpdate": "notice", "level": level, "message": message}
