@@ -41,11 +41,6 @@ class PermissionOption(TypedDict):
     kind: Literal["allow_once", "allow_always", "reject_once", "reject_always"]
 
 
-class SessionNotification(TypedDict):
-    sessionId: str
-    update: dict[str, Any]
-
-
 def text(value: str) -> TextBlock:
     return {"type": "text", "text": value}
 
@@ -63,7 +58,8 @@ def location(path: str, line: int | None) -> Location:
     return {"path": path} if line is None else {"path": path, "line": line}
 
 
-def notification(session_id: str, update: dict[str, Any]) -> SessionNotification:
+def notification(session_id: str, update: dict[str, Any]) -> dict[str, Any]:
+    """ACP `SessionNotification`, the params of `session/update`."""
     return {"sessionId": session_id, "update": update}
 
 
