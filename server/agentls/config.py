@@ -148,6 +148,48 @@ OPTIONS: tuple[Option, ...] = (
         0,
         True,
     ),
+    Option(
+        "contextWindow",
+        "context_window",
+        ("integer", "null"),
+        None,
+        "tokens of the model's context window; null: the built-in table (200K, or 1M for "
+        "models that have it). Set 1000000 when the model runs with a 1M-context beta",
+        None,
+        1000,
+    ),
+    Option(
+        "autoCompact",
+        "auto_compact",
+        ("number",),
+        0.85,
+        "compact the conversation before a request that would fill more than this fraction "
+        "of the context window (0: never compact on its own)",
+        None,
+        0,
+    ),
+    Option(
+        "contextEditing",
+        "context_editing",
+        ("boolean",),
+        False,
+        "let the API clear old tool results from the context itself (`context_management` "
+        "`clear_tool_uses`, a beta)",
+    ),
+    Option(
+        "webSearch",
+        "web_search",
+        ("boolean",),
+        False,
+        "give the model Anthropic's web search server tool ($10 per 1,000 searches)",
+    ),
+    Option(
+        "webFetch",
+        "web_fetch",
+        ("boolean",),
+        False,
+        "give the model Anthropic's web fetch server tool (a beta)",
+    ),
 )
 
 BY_KEY = {option.key: option for option in OPTIONS}
@@ -168,6 +210,11 @@ class Config:
     max_retries: int = 4
     retry_initial_delay: float = 1.0
     read_timeout: float = 90.0
+    context_window: int | None = None
+    auto_compact: float = 0.85
+    context_editing: bool = False
+    web_search: bool = False
+    web_fetch: bool = False
 
     def merged(self, options: object) -> tuple[Config, list[str]]:
         """This config with `options` applied; bad options are skipped and reported, and
@@ -268,6 +315,7 @@ _CONVERT: dict[tuple[str, str], Callable[[Any], Any]] = {
     ("command_timeout", "number"): float,
     ("retry_initial_delay", "number"): float,
     ("read_timeout", "number"): float,
+    ("auto_compact", "number"): float,
 }
 
 

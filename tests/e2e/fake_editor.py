@@ -19,16 +19,24 @@ class Buffer:
     text: str
     version: int
     reported: bool  # the server was told (didOpen)
+    saved: str | None = None  # the text on disk as the buffer last loaded or saved it
 
 
 class FakeEditor:
-    def __init__(self, client: AgentClient) -> None:
+    def __init__(self, client: AgentClient, *, saves_closed_files: bool = False) -> None:
         self.client = client
         self.buffers: dict[str, Buffer] = {}
         self.applied: list[types.ApplyWorkspaceEditParams] = []
         # Runs before an edit is applied: lets a test type into a buffer at the worst moment.
         self.before_apply: Callable[[], None] | None = None
         self.save_requests: list[list[str]] = []  # the uris of each agentls/saveDocuments
+        # VS Code saves what an edit changed in files that were not open (its
+        # `files.refactoring.autoSave`, on by default); the LSP leaves that to the editor.
+        self.saves_closed_files = saves_closed_files
+        # While set, didChange reports wait in `held_reports`: an editor may answer
+        # applyEdit before it tells the server of the change.
+        self.hold_reports = False
+        self.held_reports: list[tuple[str, Buffer]] = []
         client.apply_edit_handler = self.apply
 
         def save_documents(params: dict[str, Any]) -> dict[str, Any]:
@@ -48,6 +56,11 @@ class FakeEditor:
         buffer.text = text
         buffer.version += 1
         self._report(_uri(path), buffer)
+
+    def release_reports(self) -> None:
+        self.hold_reports = False
+        while self.held_reports:
+            self._report(*self.held_reports.pop(0))
 
     def text(self, path: Path) -> str | None:
         buffer = self.buffers.get(_uri(path))
@@ -98,9 +111,14 @@ class FakeEditor:
             return f"unsupported change {type(change).__name__}"
         uri = change.text_document.uri
         buffer = self.buffers.get(uri)
+        disk = Path(to_fs_path(uri) or "")
         if buffer is None:
-            buffer = Buffer(Path(to_fs_path(uri) or "").read_text(), 1, False)
+            buffer = Buffer(disk.read_text(), 1, False)
+            buffer.saved = buffer.text
             self.buffers[uri] = buffer
+        elif buffer.saved is not None and buffer.text == buffer.saved and disk.exists():
+            # Editors reload a buffer without unsaved changes when its file changes on disk.
+            buffer.text = buffer.saved = disk.read_text()
         version = change.text_document.version
         if version is not None and version != buffer.version:
             return f"version mismatch: edit for version {version}, buffer at {buffer.version}"
@@ -112,9 +130,15 @@ class FakeEditor:
         buffer.version += 1
         if buffer.reported:
             self._report(uri, buffer)
+        elif self.saves_closed_files:
+            disk.write_text(buffer.text)
+            buffer.saved = buffer.text
         return None
 
     def _report(self, uri: str, buffer: Buffer) -> None:
+        if self.hold_reports:
+            self.held_reports.append((uri, Buffer(buffer.text, buffer.version, True)))
+            return
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(

@@ -76,20 +76,21 @@ async def test_stale_edit_is_refused_by_the_editor_and_reported(agent: Agent, si
     assert last_tool_update(agent, session)["status"] == "failed"
 
 
-async def test_edit_of_a_closed_file_then_read_back(agent: Agent, sim: Any) -> None:
+async def test_edit_of_a_closed_file_lands_on_disk_and_is_read_back(agent: Agent, sim: Any) -> None:
     editor = FakeEditor(agent.client)
     sim.load(
         [
             replace_turn("src/util.py", "a + b", "b + a"),
             tool_turn(EDITOR, {"command": "view", "path": "src/util.py"}),
-            done_turn(expect="return b + a"),  # the agent reads its own unsaved edit back
+            done_turn(expect="return b + a"),  # the agent reads its own edit back
         ]
     )
     session = await agent.client.new_session()
     assert (await agent.client.prompt(session, "swap"))["stopReason"] == "end_turn"
-    util = agent.root / "src/util.py"
-    assert editor.text(util) == "def add(a, b):\n    return b + a\n"
-    assert editor.applied[0].edit.document_changes[0].text_document.version is None  # type: ignore[index, union-attr]
+    # Not the editor's file: written on disk, atomically, not sent as an edit to a buffer
+    # the server could not see (tests/e2e/test_file_safety.py has why).
+    assert (agent.root / "src/util.py").read_text() == "def add(a, b):\n    return b + a\n"
+    assert editor.applied == []
 
 
 async def test_create_a_new_file(agent: Agent, sim: Any) -> None:
@@ -107,6 +108,13 @@ async def test_create_a_new_file(agent: Agent, sim: Any) -> None:
     # On disk with exactly the model's text, not an empty file and an unsaved buffer.
     assert (agent.root / "docs/notes.md").read_bytes() == b"# Notes\n"
     assert editor.applied == []
+    final = last_tool_update(agent, session)
+    assert final["content"][1] == {
+        "type": "diff",
+        "path": str(agent.root / "docs/notes.md"),
+        "oldText": None,
+        "newText": "# Notes\n",
+    }
 
 
 async def test_str_replace_with_two_matches_names_the_count(agent: Agent, sim: Any) -> None:

@@ -70,4 +70,4 @@ def docs() -> FakeDocuments:
 @pytest.fixture
 def ctx(root: Path, docs: FakeDocuments) -> ToolContext:
     # Edits on disk, so the edit commands' path checks are exercised, not short-circuited.
-    return ToolContext(root=root, documents=docs, edits=DiskEdits(docs))
+    return ToolContext(root=root, documents=docs, edits=DiskEdits(root, docs))

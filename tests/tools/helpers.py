@@ -23,6 +23,9 @@ class FakeDocuments:
         self.threads.add(threading.get_ident())
         return self.buffers.get(path)
 
+    def open_document_paths(self) -> list[Path]:
+        return list(self.buffers)
+
 
 def write(root: Path, rel: str, text: str | bytes) -> Path:
     path = root / rel

@@ -91,7 +91,7 @@ async def test_edits_read_the_unsaved_buffer(root: Path) -> None:
     docs = FakeDocuments({path: "in the buffer\n"})
     from agentls.workspace.edits import DiskEdits
 
-    ctx = ToolContext(root=root, documents=docs, edits=DiskEdits(docs))
+    ctx = ToolContext(root=root, documents=docs, edits=DiskEdits(root, docs))
     failed, text = await edit(
         ctx, command="str_replace", path="a.py", old_str="on disk", new_str="x"
     )
@@ -125,7 +125,7 @@ async def test_edits_are_journalled(ctx: ToolContext, root: Path) -> None:
 
 
 def test_no_temporary_files_are_left(root: Path) -> None:
-    from agentls.workspace.edits import atomic_write
+    from agentls.workspace.files import ANYTHING, write_file
 
-    atomic_write(root / "a.txt", "hello")
+    assert write_file(root, root / "a.txt", b"hello", expected=ANYTHING)
     assert sorted(os.listdir(root)) == ["a.txt"]

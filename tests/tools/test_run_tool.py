@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -95,35 +93,6 @@ async def test_failures_become_error_outcomes(ctx: ToolContext) -> None:
 async def test_cancellation_propagates(ctx: ToolContext) -> None:
     with pytest.raises(asyncio.CancelledError):
         await run_tool([FakeTool(asyncio.CancelledError())], "fake", {}, ctx)
-
-
-class CountingDocuments:
-    def __init__(self) -> None:
-        self.calls = 0
-        self.started = threading.Event()
-
-    def open_document_text(self, path: Path) -> str | None:
-        self.calls += 1
-        if self.calls >= 10:
-            self.started.set()
-        time.sleep(0.001)  # make the scan slow enough to cancel midway
-        return None
-
-
-async def test_cancelling_a_search_stops_its_thread(root: Path) -> None:
-    for n in range(1000):
-        write(root, f"d{n:04d}.txt", "x\n")
-    docs = CountingDocuments()
-    ctx = ToolContext(root, docs)
-    task = asyncio.create_task(call(ctx, "search", {"pattern": "x"}))
-    assert await asyncio.to_thread(docs.started.wait, 10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    await asyncio.sleep(0.05)
-    seen = docs.calls
-    await asyncio.sleep(0.1)
-    assert docs.calls == seen < 1000
 
 
 async def test_unreadable_file(ctx: ToolContext, root: Path) -> None:

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from agentls.tools import ToolContext
+from agentls.tools import ToolContext, ripgrep
+from agentls.tools import search as search_module
 from agentls.tools.search import SearchTool
 
 from .helpers import FakeDocuments, call, search, write
@@ -174,7 +179,33 @@ async def test_long_lines_are_cut(ctx: ToolContext, root: Path) -> None:
 async def test_invalid_regex(ctx: ToolContext) -> None:
     outcome = await search(ctx, "foo(")
     assert outcome.is_error
-    assert "invalid regular expression /foo(/: missing ), unterminated subpattern" in outcome.text
+    assert outcome.text == (
+        "invalid regular expression /foo(/: unclosed group (nor as PCRE2: missing closing "
+        "parenthesis); the pattern uses ripgrep's syntax: escape metacharacters such as ( [ . * "
+        "with a backslash"
+    )
+
+
+async def test_python_style_patterns_work(ctx: ToolContext, root: Path) -> None:
+    write(root, "a.py", "def on_click_handler(x):\nfoo = bar\nfoo_bar = 1\n")
+    assert (await search(ctx, r"def \w+_handler\(")).text == "a.py:1: def on_click_handler(x):"
+    # Look-around and backreferences, which ripgrep's default engine lacks, work too.
+    assert (await search(ctx, r"foo(?!_)")).text == "a.py:2: foo = bar"
+    assert (await search(ctx, r"(o)\1")).text.splitlines()[0] == "a.py:2: foo = bar"
+    assert (await search(ctx, r"(?i)DEF")).text == "a.py:1: def on_click_handler(x):"
+
+
+async def test_a_catastrophic_pattern_answers_at_once(ctx: ToolContext, root: Path) -> None:
+    write(root, "evil.txt", ("a" * 5000 + "!\n") * 100 + "aaa\n")
+    started = time.monotonic()
+    outcome = await search(ctx, "(a+)+$")
+    assert outcome.text == "evil.txt:101: aaa"
+    assert time.monotonic() - started < 10
+
+
+async def test_patterns_starting_with_a_dash_are_patterns(ctx: ToolContext, root: Path) -> None:
+    write(root, "a.txt", "x --version y\n")
+    assert (await search(ctx, "--version")).text == "a.txt:1: x --version y"
 
 
 async def test_no_matches_message(ctx: ToolContext, root: Path) -> None:
@@ -187,12 +218,130 @@ async def test_no_matches_message(ctx: ToolContext, root: Path) -> None:
 
 async def test_buffers_win_over_disk(root: Path) -> None:
     path = write(root, "a.py", "old text\n")
+    write(root, "b.py", "old text\n")
     docs = FakeDocuments({path: "line\nnew text\n"})
     ctx = ToolContext(root, docs)
     assert (await search(ctx, "new")).text == "a.py:2: new text"
-    assert (await search(ctx, "old")).text.startswith("No matches")
-    # The scan runs off the event loop thread.
+    assert (await search(ctx, "old")).text == "b.py:1: old text"
+    # Buffer lookups run off the event loop thread.
     assert threading.get_ident() not in docs.threads
+
+
+async def test_unsaved_buffers_follow_the_walk_rules(root: Path) -> None:
+    write(root, ".gitignore", "build/\n")
+    write(root, "src/other.txt", "nothing\n")
+    buffers = {
+        root / "new.py": "hit in a file not yet on disk\n",
+        root / "src" / "deep.py": "x\nhit deep\n",
+        root / "build" / "gen.py": "hit\n",  # ignored
+        root / ".hidden" / "h.py": "hit\n",  # hidden
+        root / "notes.md": "hit in markdown\n",
+    }
+    ctx = ToolContext(root, FakeDocuments(buffers))
+    assert (await search(ctx, "hit")).text.splitlines() == [
+        "new.py:1: hit in a file not yet on disk",
+        "notes.md:1: hit in markdown",
+        "src/deep.py:2: hit deep",
+    ]
+    assert _files((await search(ctx, "hit", glob="*.py")).text) == ["new.py", "src/deep.py"]
+    assert _files((await search(ctx, "hit", path="src")).text) == ["src/deep.py"]
+    # Named directly, a buffer is searched whatever the rules say.
+    assert (await search(ctx, "hit", path="build/gen.py")).text == "build/gen.py:1: hit"
+
+
+async def test_many_files_keep_path_order_and_counts(ctx: ToolContext, root: Path) -> None:
+    for n in range(300):
+        write(root, f"d{n % 7}/f{n:03d}.txt", "hit\n" * (1 + n % 3))
+    total = sum(1 + n % 3 for n in range(300))
+    outcome = await search(ctx, "hit", max_results=50)
+    lines = outcome.text.splitlines()
+    expected = sorted(
+        (f"d{n % 7}/f{n:03d}.txt", line) for n in range(300) for line in range(1, 2 + n % 3)
+    )[:50]
+    assert lines[:50] == [f"{path}:{line}: hit" for path, line in expected]
+    assert lines[50] == f"[{total - 50} more matches not shown; narrow the pattern or path]"
+    files = sorted(f"d{n % 7}/f{n:03d}.txt" for n in range(300))[:20]
+    assert [(loc.path, loc.line) for loc in outcome.locations] == [
+        (str(root / path), 1) for path in files
+    ]
+
+
+async def test_a_lone_carriage_return_in_an_earlier_line_keeps_numbers_right(
+    ctx: ToolContext, root: Path
+) -> None:
+    write(root, "mac.txt", b"one\rtwo\r\nthree\nneedle\n")
+    assert (await search(ctx, "needle")).text == "mac.txt:4: needle"
+    assert (await search(ctx, "^two$")).text == "mac.txt:2: two"
+
+
+class FakeRg:
+    """A stand-in for `rg` that never finishes and leaves a child in a session of its own,
+    so the test sees whether a cancel or the time limit ends them both."""
+
+    def __init__(self, directory: Path) -> None:
+        self.pids = directory / "pids"
+        self.path = directory / "fake-rg"
+        self.path.write_text(
+            "#!/bin/sh\n"
+            f"setsid sh -c 'echo $$ >> {self.pids}; exec sleep 300' &\n"
+            f"echo $$ >> {self.pids}\n"
+            "exec sleep 300\n"
+        )
+        self.path.chmod(0o755)
+
+    def running(self) -> list[int]:
+        if not self.pids.exists():
+            return []
+        return [int(pid) for pid in self.pids.read_text().split()]
+
+    def survivors(self) -> list[int]:
+        return [pid for pid in self.running() if _alive(pid)]
+
+
+@pytest.fixture
+def fake_rg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRg]:
+    fake = FakeRg(tmp_path)
+    monkeypatch.setattr(ripgrep, "rg_path", lambda: str(fake.path))
+    yield fake
+    for pid in fake.survivors():
+        os.kill(pid, signal.SIGKILL)
+
+
+async def _until(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+async def test_cancel_kills_the_search_and_all_it_started(
+    ctx: ToolContext, fake_rg: FakeRg
+) -> None:
+    task = asyncio.create_task(search(ctx, "x"))
+    await _until(lambda: len(fake_rg.running()) == 2, "the search to start")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await _until(lambda: not fake_rg.survivors(), "every search process to die")
+
+
+async def test_the_time_limit_kills_the_search(
+    ctx: ToolContext, fake_rg: FakeRg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "TIME_LIMIT_SECONDS", 1.0)
+    started = time.monotonic()
+    outcome = await search(ctx, "x")
+    assert time.monotonic() - started < 8
+    assert "[search stopped after 1 s, so results are incomplete" in outcome.text
+    await _until(lambda: not fake_rg.survivors(), "every search process to die")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 @pytest.mark.parametrize(

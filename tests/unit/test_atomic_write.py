@@ -10,14 +10,14 @@ from pathlib import Path
 WRITER = """
 import sys
 from pathlib import Path
-from agentls.workspace.edits import atomic_write
+from agentls.workspace.files import ANYTHING, write_file
 
-path = Path(sys.argv[1])
-texts = [sys.argv[2] * 400_000, sys.argv[3] * 400_000]
+path = Path(sys.argv[1]).resolve()
+texts = [(sys.argv[2] * 400_000).encode(), (sys.argv[3] * 400_000).encode()]
 print("ready", flush=True)
 n = 0
 while True:
-    atomic_write(path, texts[n % 2])
+    write_file(path.parent, path, texts[n % 2], expected=ANYTHING)
     n += 1
 """
 

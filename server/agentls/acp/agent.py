@@ -65,6 +65,7 @@ class AcpAgent:
             "_" + names.CHANGES: methods.changes,
             "_" + names.REVIEW: methods.review,
             "_" + names.REWIND: methods.rewind,
+            "_" + names.COMPACT: methods.compact,
         }
         for name, handler in requests.items():
             self.connection.requests[name] = self._guarded(name, handler)

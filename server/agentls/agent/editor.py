@@ -16,9 +16,9 @@ class Editor(Protocol):
         """The unsaved buffer of `path` if the editor has one (thread-safe, no I/O)."""
         ...
 
-    def edit_target(self, session_id: str) -> EditTarget:
+    def edit_target(self, session_id: str, root: Path) -> EditTarget:
         """Where the session's edits land now: through the editor when it can apply them,
-        else on disk."""
+        else on disk; files outside `root` (the session's cwd) are never touched."""
         ...
 
     def holding(self, session_id: str, path: Path) -> AbstractAsyncContextManager[None]:

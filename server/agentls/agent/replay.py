@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from agentls.agent.conversation import Checkpoint
 
+SUMMARY_START = "<conversation-summary>"  # how a compaction summary begins
 Describe = Callable[[str, dict[str, Any]], tuple[str, str]]  # tool name, input -> title, kind
 
 
@@ -49,6 +50,10 @@ def _block_updates(
     role: str, block: dict[str, Any], results: dict[str, dict[str, Any]], describe: Describe
 ) -> list[dict[str, Any]]:
     kind = block.get("type")
+    if kind == "text" and role == "user" and block["text"].startswith(SUMMARY_START):
+        # A compacted conversation starts with the summary: shown as what it is.
+        message = "The earlier part of this conversation was compacted into a summary."
+        return [{"sessionUpdate": "notice", "level": "info", "message": message}]
     if kind == "text":
         chunk = "user_message_chunk" if role == "user" else "agent_message_chunk"
         return [{"sessionUpdate": chunk, "content": {"type": "text", "text": block["text"]}}]

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from agentls.agent import commands
+from agentls.agent.compaction import Compacted, Compactor
 from agentls.agent.conversation import Checkpoint, Conversation
 from agentls.agent.editor import Editor
 from agentls.agent.journal import UndoReport, deferred
-from agentls.agent.loop import PromptTurn, Report, SessionTotals, TurnResult
 from agentls.agent.model import ModelClient
 from agentls.agent.model_list import ModelList
 from agentls.agent.permissions import PermissionGate
@@ -29,9 +29,11 @@ from agentls.agent.session_options import (
     config_options,
     modes_state,
 )
-from agentls.agent.store import SessionStore
+from agentls.agent.store import SessionStore, check_cwd
 from agentls.agent.tool_hooks import Hooks, hooked, saved_for_command
+from agentls.agent.turn import PromptTurn, Report, TurnResult
 from agentls.agent.updates import SessionUpdates
+from agentls.agent.usage import SessionTotals
 from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
@@ -122,7 +124,9 @@ class Sessions:
         session = Session(
             session_id, cwd, updates, PermissionGate(editor.ask_permission), conversation
         )
-        session.files.attach(deferred(log.append), updates.send, self._current_text)
+        session.files.attach(
+            deferred(log.append), updates.send, lambda path: current_text(path, editor, cwd)
+        )
         self._sessions[session_id] = session
         return session
 
@@ -218,6 +222,7 @@ class Sessions:
         """The session, from memory or from disk (after a restart, or a crash mid-turn)."""
         session = self._sessions.get(session_id)
         if session is not None:
+            check_cwd(session_id, session.cwd, cwd)
             return session
         stored = self._store.load(session_id, cwd)
         if stored is None:
@@ -232,6 +237,8 @@ class Sessions:
         session.titled = True
         # Answer what a crash left unanswered, so the next request is valid.
         conversation.repair(INTERRUPTED_TOOL_TEXT)
+        if (notice := stored.notice()) is not None:
+            session.updates.send(payloads.notice("warning", notice))
         return session
 
     async def prompt(
@@ -252,7 +259,7 @@ class Sessions:
         context = ToolContext(
             root=session.cwd,
             documents=self.editor,
-            edits=self.editor.edit_target(session.id),
+            edits=self.editor.edit_target(session.id, session.cwd),
             holding=lambda path: self.editor.holding(session.id, path),
             notify=session.updates.send,
             journal=journal,
@@ -293,6 +300,30 @@ class Sessions:
         await session.updates.drained()
         return result
 
+    async def compact(self, session: Session) -> Compacted | None:
+        """Compact the conversation now (`/compact`, `agentls/compact`): the older part
+        becomes a summary. None when there is nothing older to summarise. Raises
+        CompactionError when the summary request fails."""
+        session.check_idle()
+        self.model.check_credentials()
+        config = self.config_for(session)
+        compactor = Compactor(
+            model=self.model,
+            config=config,
+            tools=self._tools,
+            root=session.cwd,
+            conversation=session.conversation,
+            updates=session.updates,
+            totals=session.totals,
+        )
+        session.operation = "a compaction"
+        try:
+            return await compactor.compact("manual")
+        finally:
+            session.operation = None
+            await session.updates.drained()
+
+
     def _settle_prompt(self, session: Session, start: Checkpoint, noted: bool) -> None:
         if session.conversation.checkpoint() == start:
             # Nothing came of the prompt: the loop forgot it, and so do its checkpoint.
@@ -300,14 +331,11 @@ class Sessions:
         elif noted:
             session.files.notes.clear()  # the model has been told
 
-    def _current_text(self, path: Path) -> str | None:
-        return current_text(path, self.editor)
-
     # --- the agent's file changes: review, rewind, undo ------------------------------------
 
     async def changes(self, session: Session) -> dict[str, Any]:
         return await session.files.listing(
-            self.editor.edit_target(session.id), self._holding(session)
+            self.editor.edit_target(session.id, session.cwd), self._holding(session)
         )
 
     async def review(
@@ -319,7 +347,7 @@ class Sessions:
             if session.operation is not None:
                 session.check_idle()
             return await session.files.review(
-                self.editor.edit_target(session.id),
+                self.editor.edit_target(session.id, session.cwd),
                 self._holding(session),
                 "accept",
                 path,
@@ -327,7 +355,7 @@ class Sessions:
             )
         async with self._operation(session, "a review"):
             return await session.files.review(
-                self.editor.edit_target(session.id),
+                self.editor.edit_target(session.id, session.cwd),
                 self._holding(session),
                 "reject",
                 path,
@@ -365,7 +393,7 @@ class Sessions:
             return await self._restore(session, turn, "the user undid your turn")
 
     async def _restore(self, session: Session, turn: int, told: str | None) -> UndoReport:
-        target = self.editor.edit_target(session.id)
+        target = self.editor.edit_target(session.id, session.cwd)
         return await session.files.restore_files(target, self._holding(session), turn, told)
 
     def _holding(self, session: Session) -> Callable[[Path], AbstractAsyncContextManager[None]]:

@@ -21,7 +21,11 @@ BUILT_IN_MODELS = (
 MODES = {
     "default": ("Default", "Edits run (visible and undoable); commands ask first."),
     "ask": ("Ask", "Edits and commands ask first."),
-    "acceptAll": ("Accept all", "Nothing asks; edits and commands run."),
+    "acceptAll": (
+        "Accept all",
+        "Edits and commands run without asking, except edits to files that configure code "
+        "execution (.git, .vscode, …).",
+    ),
     "readOnly": ("Read only", "Reads and searches only; edits and commands are refused."),
 }
 assert tuple(MODES) == PERMISSION_MODES

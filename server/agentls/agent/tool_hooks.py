@@ -108,15 +108,15 @@ class OutputStream:
     def __init__(self, notify: Callable[[dict[str, Any]], None], tool_call_id: str) -> None:
         self.notify = notify
         self.tool_call_id = tool_call_id
-        self._latest: str | None = None
+        self._latest: Callable[[], str] | None = None
         self._sent_at = -OUTPUT_INTERVAL
         self._timer: asyncio.TimerHandle | None = None
         self._closed = False
 
-    def __call__(self, text: str) -> None:
+    def __call__(self, output: Callable[[], str]) -> None:
         if self._closed:
             return
-        self._latest = text
+        self._latest = output
         wait = self._sent_at + OUTPUT_INTERVAL - time.monotonic()
         if wait <= 0:
             self._flush()
@@ -127,7 +127,7 @@ class OutputStream:
         self._timer = None
         if self._closed or self._latest is None:
             return
-        text, self._latest = self._latest, None
+        text, self._latest = self._latest(), None
         self._sent_at = time.monotonic()
         self.notify(
             payloads.tool_call_update(

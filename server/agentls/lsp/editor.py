@@ -34,7 +34,6 @@ class LspEditor:
         self.server = server
         self._warned_disk_edits = False
         self._uris: dict[Path, str] = {}  # open documents, by resolved path
-        self._unsaved: dict[Path, str] = {}  # edits to files the editor has not reported open
         self._changed = asyncio.Event()
         self._request_ids = itertools.count(1)
         # Told of each document the user changes, opens or closes (the sessions' pending
@@ -47,7 +46,6 @@ class LspEditor:
         path = _path_of(uri)
         if path is not None:
             self._uris[path] = uri
-            self._unsaved.pop(path, None)
             self._tell(path)
         self._changed.set()
 
@@ -61,17 +59,11 @@ class LspEditor:
         path = _path_of(uri)
         if path is not None:
             self._uris.pop(path, None)
-            self._unsaved.pop(path, None)
             self._tell(path)
 
     def _tell(self, path: Path) -> None:
         if self.on_change is not None:
             self.on_change(path)
-
-    def document_saved(self, uri: str) -> None:
-        path = _path_of(uri)
-        if path is not None:
-            self._unsaved.pop(path, None)
 
     def open_document_text(self, path: Path) -> str | None:
         uri = self._uris.get(path)
@@ -79,7 +71,11 @@ class LspEditor:
             document = self.server.workspace.text_documents.get(uri)
             if document is not None:
                 return str(document.source)
-        return self._unsaved.get(path)
+        return None
+
+    def open_document_paths(self) -> list[Path]:
+        """Every path `open_document_text` has a text for (the search tool lists them)."""
+        return list(self._uris)
 
     def document(self, path: Path) -> tuple[str, int] | None:
         uri = self._uris.get(path)
@@ -101,12 +97,6 @@ class LspEditor:
                 return self.open_document_text(path) == text
         return True
 
-    def remember_unsaved(self, path: Path, text: str | None) -> None:
-        if text is None:
-            self._unsaved.pop(path, None)
-        elif path not in self._uris:
-            self._unsaved[path] = text
-
     # --- requests to the editor ---------------------------------------------------------
 
     def send_update(self, params: dict[str, Any]) -> None:
@@ -120,11 +110,11 @@ class LspEditor:
         # Nothing to fetch: LSP pushes every buffer change (didChange).
         return contextlib.nullcontext()
 
-    def edit_target(self, session_id: str) -> EditTarget:
+    def edit_target(self, session_id: str, root: Path) -> EditTarget:
         """Edits go through the editor when it can apply them; otherwise atomically to disk."""
         if self.server.config.edits == "editor":
             if self.can_apply_edits():
-                return EditorEdits(self, self)
+                return EditorEdits(self, self, root)
             workspace = self.server.client_capabilities.workspace
             if workspace is not None and workspace.apply_edit and not self._warned_disk_edits:
                 # It can apply edits, just not versioned ones: a likely misconfiguration.
@@ -135,7 +125,7 @@ class LspEditor:
                     "open in the editor show them only once reloaded. Advertise both to "
                     "have edits applied in the editor (undoable there)."
                 )
-        return DiskEdits(self)
+        return DiskEdits(root, self)
 
     def can_apply_edits(self) -> bool:
         workspace = self.server.client_capabilities.workspace

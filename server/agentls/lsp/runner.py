@@ -41,7 +41,10 @@ async def _run(server: AgentServer, stdin: BinaryIO, stdout: BinaryIO) -> int:
     server.protocol.set_writer(server.writer)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stdin")
     ending = [
-        asyncio.create_task(read_messages(server.protocol, stdin, executor), name="read"),
+        asyncio.create_task(
+            read_messages(server.protocol, stdin, executor, ready=lambda: server.initialized_once),
+            name="read",
+        ),
         asyncio.create_task(server.exit_requested.wait(), name="exit"),
         asyncio.create_task(_watch_parent(server), name="parent"),
     ]

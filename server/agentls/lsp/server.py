@@ -49,6 +49,7 @@ SERVER_METHODS = [
     names.CHANGES,
     names.REVIEW,
     names.REWIND,
+    names.COMPACT,
 ]
 
 
@@ -241,6 +242,7 @@ def _setup_sessions(server: AgentServer) -> None:
         (names.CHANGES, methods.changes),
         (names.REVIEW, methods.review),
         (names.REWIND, methods.rewind),
+        (names.COMPACT, methods.compact),
     ):
         server.feature(name)(_answering(handler))
 
@@ -306,10 +308,6 @@ def _setup_documents(server: AgentServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: AgentServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.editor.document_closed(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: AgentServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.editor.document_saved(params.text_document.uri)
 
 
 class _Progress:

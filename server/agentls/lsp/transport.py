@@ -1,42 +1,45 @@
-"""LSP framing on stdin: `Content-Length` frames in, JSON-RPC errors for malformed input
-instead of dropping it, each message handed to pygls's protocol."""
+"""LSP framing on stdin: `Content-Length` frames in (framing.py: a bad frame costs that frame
+only), JSON-RPC errors for malformed input instead of dropping it, each message handed to
+pygls's protocol."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from pygls.protocol import JsonRPCProtocol
 
 from agentls.jsonrpc import invalid_request
 from agentls.lsp import pygls_adapter
+from agentls.lsp.framing import MAX_MESSAGE, BadHeader, Body, FrameReader, Oversized
 
 log = logging.getLogger(__name__)
 
-# A body is read in pieces of this size, so memory follows the bytes that really arrive,
-# never a Content-Length that merely claims a size.
-READ_PIECE = 1 << 20
-MAX_MESSAGE = 64 << 20  # bytes; a larger message is skipped with an error
-MAX_HEADER_LINE = 8 << 10
+_BEFORE_INITIALIZE = ("initialize", "exit")
 
 
 async def read_messages(
-    protocol: JsonRPCProtocol, stdin: BinaryIO, executor: ThreadPoolExecutor
+    protocol: JsonRPCProtocol,
+    stdin: BinaryIO,
+    executor: ThreadPoolExecutor,
+    ready: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Read framed messages until stdin closes, answering what cannot be handled."""
+    """Read framed messages until stdin closes, answering what cannot be handled. Until
+    `ready()` (the server is initialized), requests other than `initialize` get -32002."""
     loop = asyncio.get_running_loop()
+    reader = FrameReader(stdin.fileno())
+    mismatches = 0
     while True:
         # A whole frame per trip to the reader thread: under load each trip back waits for
         # a full event-loop iteration, and a cancel should wait for one, not one per line.
-        frame = await loop.run_in_executor(executor, _read_frame, stdin)
+        frame = await loop.run_in_executor(executor, reader.read)
         if frame is None:
             return
-        if isinstance(frame, _Oversized):
+        if isinstance(frame, Oversized):
             _reply_error(
                 protocol,
                 None,
@@ -44,70 +47,29 @@ async def read_messages(
                 f"Invalid request: a message of {frame.length} bytes is over the limit of "
                 f"{MAX_MESSAGE} bytes; it was skipped",
             )
-            if not await loop.run_in_executor(executor, _skip, stdin, frame.length):
+            if not await loop.run_in_executor(executor, reader.skip, frame.length):
                 return
             continue
-        if isinstance(frame, _NoLength):
-            _reply_error(protocol, None, -32700, "Parse error: missing Content-Length header")
+        if isinstance(frame, BadHeader):
+            _reply_error(protocol, None, -32700, frame.message)
             continue
+        if frame.mismatch is not None:
+            mismatches += 1
+            if mismatches == 1:
+                log.warning(
+                    "A message's Content-Length did not match its body (%s); it was read by its "
+                    "JSON instead. The client probably counts characters, not UTF-8 bytes.",
+                    frame.mismatch,
+                )
         try:
-            _dispatch(protocol, frame)
+            _dispatch(protocol, frame, ready)
         except Exception:  # one bad message must never end the connection
             log.exception("Failed to dispatch a message")
 
 
-@dataclass(frozen=True)
-class _NoLength:
-    pass
-
-
-@dataclass(frozen=True)
-class _Oversized:
-    length: int
-
-
-def _read_frame(stdin: BinaryIO) -> bytes | _NoLength | _Oversized | None:
-    """One message's body (None at EOF), read on the reader thread."""
-    length = None
-    while True:
-        # Bounded: a "line" of junk without a newline must not grow without limit.
-        header = stdin.readline(MAX_HEADER_LINE)
-        if not header:
-            return None
-        if header in (b"\r\n", b"\n"):
-            break
-        name, _, value = header.decode("ascii", "replace").partition(":")
-        if name.strip().lower() == "content-length":
-            with contextlib.suppress(ValueError):
-                length = int(value.strip())
-    if length is None or length < 0:
-        return _NoLength()
-    if length > MAX_MESSAGE:
-        return _Oversized(length)
-    # In pieces: `read(length)` would allocate all of a claimed length at once, and a huge
-    # Content-Length would end the server (MemoryError).
-    body = bytearray()
-    while len(body) < length:
-        piece = stdin.read(min(READ_PIECE, length - len(body)))
-        if not piece:
-            return None
-        body += piece
-    return bytes(body)
-
-
-def _skip(stdin: BinaryIO, length: int) -> bool:
-    """Read and drop `length` bytes, so the next message is framed right; False at EOF."""
-    while length > 0:
-        piece = stdin.read(min(READ_PIECE, length))
-        if not piece:
-            return False
-        length -= len(piece)
-    return True
-
-
-def _dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
+def _dispatch(protocol: JsonRPCProtocol, frame: Body, ready: Callable[[], bool]) -> None:
     try:
-        raw = json.loads(body)
+        raw = frame.value if frame.parsed else json.loads(frame.data)
     except (ValueError, RecursionError) as exc:
         # ValueError covers bad JSON and bad UTF-8; RecursionError, JSON nested too deeply.
         _reply_error(protocol, None, -32700, f"Parse error: the message is not JSON ({exc})")
@@ -120,6 +82,17 @@ def _dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
         if isinstance(raw, dict) and "method" not in raw and ("result" in raw or "error" in raw):
             return  # a malformed response: nobody to answer
         _reply_error(protocol, msg_id, -32600, f"Invalid request: {problem}")
+        return
+    if "method" in raw and raw["method"] not in _BEFORE_INITIALIZE and not ready():
+        # LSP: requests before `initialize` get ServerNotInitialized; notifications (but
+        # `exit`) are dropped.
+        if "id" in raw:
+            _reply_error(
+                protocol,
+                msg_id,
+                -32002,
+                f"Server not initialized: send `initialize` before {raw['method']}",
+            )
         return
     if "method" in raw and "params" not in raw and protocol.get_message_type(raw["method"]) is None:
         # JSON-RPC lets params be left out; pygls's generic message types need the key, and

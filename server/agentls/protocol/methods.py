@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agentls.agent.compaction import CompactionError
 from agentls.agent.errors import ModelRequestError
-from agentls.agent.loop import Report
 from agentls.agent.model import MissingApiKeyError
 from agentls.agent.session import (
     RewindError,
@@ -20,6 +20,8 @@ from agentls.agent.session import (
     UnknownSessionError,
 )
 from agentls.agent.session_options import UnknownChoiceError
+from agentls.agent.store import SessionCwdError
+from agentls.agent.turn import Report
 from agentls.protocol import errors, names, params
 
 
@@ -66,6 +68,8 @@ class AgentMethods:
             session = self.sessions.load(setup.session_id, setup.cwd)
         except UnknownSessionError as exc:
             raise errors.unknown_session(str(exc)) from None
+        except SessionCwdError as exc:
+            raise errors.invalid_params(method, str(exc)) from None
         if session.busy:
             raise errors.session_busy(str(SessionBusyError(session.id)))
         return session
@@ -117,6 +121,23 @@ class AgentMethods:
             self.sessions.set_choice(session, config_id, value)
         except UnknownChoiceError as exc:
             raise errors.invalid_params(method, str(exc)) from None
+
+    async def compact(self, raw: Any) -> dict[str, Any]:
+        """`agentls/compact`: the conversation's older part becomes a summary now."""
+        session = self.session(params.session_id(names.COMPACT, raw))
+        try:
+            result = await self.sessions.compact(session)
+        except SessionBusyError as exc:
+            raise errors.session_busy(str(exc)) from None
+        except MissingApiKeyError as exc:
+            raise errors.no_api_key(str(exc)) from None
+        except CompactionError as exc:
+            raise errors.model_error(
+                f"The conversation could not be compacted: {exc}", {"type": "compaction_failed"}
+            ) from None
+        if result is None:
+            return {"compacted": False}
+        return {"compacted": True, **result.to_wire()}
 
     async def undo_turn(self, raw: Any) -> dict[str, Any]:
         session = self.session(params.session_id(names.UNDO_TURN, raw))

@@ -31,3 +31,4 @@ CHANGES = "agentls/changes"
 REVIEW = "agentls/review"
 REWIND = "agentls/rewind"
 SAVE_DOCUMENTS = "agentls/saveDocuments"  # server -> client
+COMPACT = "agentls/compact"

@@ -12,6 +12,10 @@ from typing import Any, Protocol
 from agentls.workspace.documents import DocumentSource
 from agentls.workspace.edits import EditTarget
 
+# A running command's output: told after each read how to get the output so far, so the
+# cost of a read stays the size of the read until someone actually sends the output.
+Progress = Callable[[Callable[[], str]], None]
+
 
 @dataclass
 class ToolContext:
@@ -27,7 +31,7 @@ class ToolContext:
     notify: Callable[[dict[str, Any]], None] | None = None
     tool_call_id: str | None = None  # the call being run; set per call by the turn loop
     # A running command's output so far (tail-bounded), for the editor to show it live.
-    progress: Callable[[str], None] | None = None
+    progress: Progress | None = None
 
 
 class EditJournal(Protocol):

@@ -1,23 +1,16 @@
 """Anthropic's bash tool: one command at a time in the workspace root, bounded in time and
-output, and killed with its whole process group on timeout or cancel."""
+output; when it ends (exit, timeout or cancel) nothing it started is left running."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import signal
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentls.tools.base import ToolContext, ToolError, ToolOutcome, cut, optional_bool
+from agentls.tools.base import Progress, ToolContext, ToolError, ToolOutcome, cut, optional_bool
+from agentls.tools.processes import child_env, run_guarded
 
 HEAD_BYTES = 12_000
 TAIL_BYTES = 12_000
-KILL_GRACE = 2.0
-# The server's own credentials are not the command's business.
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 
 
 class BashTool:
@@ -48,87 +41,45 @@ class BashTool:
 
 
 async def run_command(
-    command: str, cwd: Path, timeout: float, progress: Callable[[str], None] | None = None
+    command: str, cwd: Path, timeout: float, progress: Progress | None = None
 ) -> ToolOutcome:
-    env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
-    process = await asyncio.create_subprocess_exec(
-        "bash",
-        "-c",
-        command,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-        # Its own process group, so a timeout or cancel can kill everything it started.
-        start_new_session=True,
-    )
     output = _CappedOutput(progress)
-    assert process.stdout is not None
-    reader = asyncio.create_task(output.drain(process.stdout))
-    timed_out = False
-    try:
-        await asyncio.wait_for(process.wait(), timeout)
-    except TimeoutError:
-        timed_out = True
-        await _kill_group(process)
-    except BaseException:
-        await _kill_group(process)
-        reader.cancel()
-        raise
-    else:
-        # Whatever it left running in the background would outlive the turn: no orphans.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(reader, KILL_GRACE)
+    finished = await run_guarded(
+        ["bash", "-c", command], cwd=cwd, env=child_env(), timeout=timeout, on_output=output.add
+    )
     text = output.text()
-    if timed_out:
+    if finished.timed_out:
         return ToolOutcome(
-            f"{text}\n[killed after the {timeout:g} s timeout; run something shorter, or in "
-            "the background with its output sent to a file]",
+            f"{text}\n[killed after the {timeout:g} s timeout, with everything it started; run "
+            "something shorter, or split the work]",
             is_error=True,
         )
-    code = process.returncode
+    code = finished.returncode
     return ToolOutcome(f"{text}\n[exit code: {code}]".lstrip("\n"), is_error=code != 0)
-
-
-async def _kill_group(process: asyncio.subprocess.Process) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            await asyncio.wait_for(asyncio.shield(process.wait()), KILL_GRACE)
-            # The leader is gone; make sure nothing it left in the group survives it.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            return
-        except TimeoutError:
-            continue
 
 
 class _CappedOutput:
     """Keeps the head and the tail of the output and counts what falls between."""
 
-    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.head = bytearray()
         self.tail = bytearray()
         self.dropped = 0
-        self.progress = progress  # told the output so far after each read
+        # Told after each read how to get the output so far; it asks only when it sends.
+        self.progress = progress
 
-    async def drain(self, stream: asyncio.StreamReader) -> None:
-        while chunk := await stream.read(65536):
-            room = HEAD_BYTES - len(self.head)
-            if room > 0:
-                self.head += chunk[:room]
-                chunk = chunk[room:]
-            self.tail += chunk
-            if len(self.tail) > TAIL_BYTES:
-                excess = len(self.tail) - TAIL_BYTES
-                self.dropped += excess
-                del self.tail[:excess]
-            if self.progress is not None:
-                self.progress(self.so_far())
+    def add(self, chunk: bytes) -> None:
+        room = HEAD_BYTES - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        if len(self.tail) > TAIL_BYTES:
+            excess = len(self.tail) - TAIL_BYTES
+            self.dropped += excess
+            del self.tail[:excess]
+        if self.progress is not None:
+            self.progress(self.so_far)
 
     def so_far(self) -> str:
         """The last TAIL_BYTES of the output, saying so when that is not all of it."""

@@ -22,6 +22,7 @@ from agentls.tools.base import (
     require_str,
     split_lines,
 )
+from agentls.workspace import files
 from agentls.workspace.documents import DocumentReadError
 from agentls.workspace.paths import relative_display, resolve_in_workspace
 
@@ -136,16 +137,18 @@ def _target_path(tool_input: dict[str, Any], ctx: ToolContext) -> tuple[Path, st
 
 
 async def _read_for_edit(path: Path, rel: str, ctx: ToolContext) -> str | None:
+    """What the edit is computed against: the editor's buffer if it has the file open, else
+    the disk as it is now (never a text remembered from an earlier call)."""
     assert ctx.edits is not None
     buffered = ctx.documents.open_document_text(path) if ctx.documents else None
     if buffered is not None:
         return buffered
     try:
-        data = await asyncio.to_thread(path.read_bytes)
+        data = await asyncio.to_thread(files.read_file, ctx.root, path)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise ToolError(f"{rel} is a directory, not a file") from None
+    except DocumentReadError as exc:
+        raise ToolError(f"{rel} is {exc.reason}; give the path of a text file") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -24,7 +24,7 @@ from agentls.tools.base import (
     split_lines,
 )
 from agentls.tools.walk import walk
-from agentls.workspace.documents import DocumentReadError, DocumentSource, read_text
+from agentls.workspace.documents import DocumentReadError, read_text
 from agentls.workspace.paths import WorkspacePathError, relative_display, resolve_in_workspace
 
 MAX_VIEW_CHARS = 16_000
@@ -130,13 +130,13 @@ def _view_sync(ctx: ToolContext, user_path: str, view_range: tuple[int, int] | N
                 "view it without `view_range` to list it"
             )
         return _list_directory(ctx.root, path, rel)
-    text = _read(path, rel, ctx.documents)
+    text = _read(path, rel, ctx)
     return _show_file(path, rel, text, view_range)
 
 
-def _read(path: Path, rel: str, documents: DocumentSource | None) -> str:
+def _read(path: Path, rel: str, ctx: ToolContext) -> str:
     try:
-        return read_text(path, documents, max_bytes=MAX_VIEW_BYTES)
+        return read_text(path, ctx.documents, max_bytes=MAX_VIEW_BYTES, root=ctx.root)
     except FileNotFoundError:
         raise ToolError(
             f"{rel} does not exist; view its directory to see which files exist"

@@ -6,6 +6,10 @@ import stat
 from pathlib import Path
 from typing import Protocol
 
+from agentls.workspace.files import DocumentReadError, read_file
+
+__all__ = ["DocumentReadError", "DocumentSource", "is_binary", "read_text"]
+
 BINARY_SNIFF_BYTES = 8192
 
 
@@ -22,22 +26,23 @@ class DocumentSource(Protocol):
         ...
 
 
-class DocumentReadError(OSError):
-    """The path exists but has no text to show: a directory, a binary or too large file."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-
-
 def is_binary(data: bytes) -> bool:
     """Git's heuristic: a NUL byte near the start means binary."""
     return b"\0" in data[:BINARY_SNIFF_BYTES]
 
 
-def read_text(path: Path, documents: DocumentSource | None, *, max_bytes: int | None = None) -> str:
+def read_text(
+    path: Path,
+    documents: DocumentSource | None,
+    *,
+    max_bytes: int | None = None,
+    root: Path | None = None,
+) -> str:
     """The editor buffer for ``path`` if open, else the file decoded as UTF-8.
+
+    With ``root`` (the workspace root, resolved), the file is opened from it without
+    following symlinks (see :mod:`agentls.workspace.files`), so a folder swapped for a
+    symlink after the path was checked cannot make this read a file outside.
 
     Undecodable bytes become U+FFFD rather than failing, since a mostly-UTF-8 file is
     still worth reading. Raises :class:`DocumentReadError` for directories and binary
@@ -48,6 +53,16 @@ def read_text(path: Path, documents: DocumentSource | None, *, max_bytes: int | 
         text = documents.open_document_text(path)
         if text is not None:
             return text
+    if root is not None:
+        data = read_file(root, path, max_bytes=max_bytes)
+    else:
+        data = _read_unanchored(path, max_bytes)
+    if is_binary(data):
+        raise DocumentReadError(path, "binary file, not shown")
+    return data.decode("utf-8", errors="replace")
+
+
+def _read_unanchored(path: Path, max_bytes: int | None) -> bytes:
     info = path.stat()
     if stat.S_ISDIR(info.st_mode):
         raise DocumentReadError(path, "a directory, not a file")
@@ -58,7 +73,4 @@ def read_text(path: Path, documents: DocumentSource | None, *, max_bytes: int | 
         raise DocumentReadError(
             path, f"too large ({info.st_size:,} bytes; the limit is {max_bytes:,}), not shown"
         )
-    data = path.read_bytes()
-    if is_binary(data):
-        raise DocumentReadError(path, "binary file, not shown")
-    return data.decode("utf-8", errors="replace")
+    return path.read_bytes()

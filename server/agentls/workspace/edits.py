@@ -1,22 +1,23 @@
-"""Where the agent's edits land: in the editor through `workspace/applyEdit`, or, for
-clients that cannot apply edits, atomically on disk.
+"""Where the agent's edits land: in the editor (`workspace/applyEdit`, ACP
+`fs/write_text_file`) for files it has open, else atomically on disk.
 
-Either way an edit is computed against the text the agent read (the editor's buffer when
-the file is open) and refused rather than applied over something newer.
+Either way an edit is computed against the text the user has now (the editor's buffer
+when the file is open, the disk otherwise), and refused rather than applied over
+something newer. Nothing is remembered between tool calls: a file the editor does not
+own is read again, and compared again just before it is replaced.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import stat
-import tempfile
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentls.workspace import files
 from agentls.workspace.documents import DocumentSource, read_text
+
+CHANGED_ON_DISK = "the file changed on disk after it was read"
 
 
 @dataclass
@@ -39,9 +40,11 @@ class EditTarget(Protocol):
         ...
 
 
-def current_text(path: Path, documents: DocumentSource | None) -> str | None:
+def current_text(
+    path: Path, documents: DocumentSource | None, root: Path | None = None
+) -> str | None:
     try:
-        return read_text(path, documents)
+        return read_text(path, documents, root=root)
     except FileNotFoundError:
         return None
 
@@ -49,86 +52,52 @@ def current_text(path: Path, documents: DocumentSource | None) -> str | None:
 # --- on disk ---------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory and rename it into place, so
-    a crash leaves the old content or the new, never a mix. Keeps the file's mode."""
-    try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".agentls")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(path.parent)
-
-
-def atomic_create(path: Path, text: str) -> bool:
-    """Write a new file with exactly `text`, atomically and never over an existing file
-    (False then): written and fsynced under a temporary name, then linked into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.agentls"
-    # os.open applies the umask to 0o666, as any new file gets (mkstemp's is 0o600).
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    _fsync_directory(path.parent)
-    return True
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename itself is durable only once the directory entry is.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class DiskEdits:
-    def __init__(self, documents: DocumentSource | None) -> None:
+    """Atomic compare-and-swap writes beneath the workspace root (see
+    :mod:`agentls.workspace.files`).
+
+    A file open in the editor (which then cannot apply edits itself) is compared with its
+    buffer, which is what the edit was computed against, and written whatever the disk
+    holds; any other file is compared with the disk at the moment it is replaced.
+    """
+
+    def __init__(self, root: Path, documents: DocumentSource | None) -> None:
+        self.root = root
         self.documents = documents
 
     def current_text(self, path: Path) -> str | None:
-        return current_text(path, self.documents)
+        return current_text(path, self.documents, self.root)
 
     async def write(self, path: Path, before: str | None, after: str) -> EditResult:
-        import asyncio
-
-        now = self.current_text(path)
-        if now != before:
-            return EditResult(False, "the file changed after it was read")
-        await asyncio.to_thread(atomic_write, path, after)
-        return EditResult(True)
+        buffer = self.documents.open_document_text(path) if self.documents else None
+        expected: bytes | files.Anything | None
+        if buffer is not None:
+            if buffer != before:
+                return EditResult(False, "the editor's buffer changed after the agent read it")
+            expected = files.ANYTHING
+        else:
+            expected = None if before is None else before.encode()
+        written = await asyncio.to_thread(
+            files.write_file, self.root, path, after.encode(), expected=expected
+        )
+        if written:
+            return EditResult(True)
+        if before is None:
+            return EditResult(False, "a file of that name appeared after it was checked")
+        return EditResult(False, CHANGED_ON_DISK)
 
     async def delete(self, path: Path, before: str) -> EditResult:
-        import asyncio
-
-        if self.current_text(path) != before:
-            return EditResult(False, "the file changed after it was written")
-        await asyncio.to_thread(path.unlink)
-        return EditResult(True)
+        buffer = self.documents.open_document_text(path) if self.documents else None
+        if buffer is not None and buffer != before:
+            return EditResult(False, "the editor's buffer changed after the turn")
+        data = before.encode() if buffer is None else None
+        if data is None:
+            try:
+                data = await asyncio.to_thread(files.read_file, self.root, path)
+            except FileNotFoundError:
+                return EditResult(False, "the file no longer exists")
+        removed = await asyncio.to_thread(files.remove_file, self.root, path, expected=data)
+        return EditResult(True) if removed else EditResult(False, CHANGED_ON_DISK)
 
 
 # --- LSP positions ---------------------------------------------------------------------
@@ -165,8 +134,3 @@ def minimal_text_edit(before: str, after: str) -> dict[str, Any]:
         "range": {"start": position_at(before, start), "end": position_at(before, end_before)},
         "newText": after[start:end_after],
     }
-
-
-def whole_text_edit(before: str, after: str) -> dict[str, Any]:
-    end = position_at(before, len(before))
-    return {"range": {"start": {"line": 0, "character": 0}, "end": end}, "newText": after}

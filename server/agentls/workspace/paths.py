@@ -27,8 +27,9 @@ def resolve_in_workspace(root: Path, user_path: str, *, must_exist: bool = False
     existing ancestor is resolved and the rest appended, so ``..`` after a missing
     directory is handled lexically, as the OS would once the directory exists.
 
-    The check is not atomic with the later use: a process racing to swap a directory
-    for a symlink could still win. It stops the model, not a local attacker.
+    The result holds no symlink. Files are then opened with :mod:`agentls.workspace.files`,
+    from the root without following symlinks, so a folder swapped for a symlink between
+    this check and that use makes the use fail instead of leave the workspace.
     """
     real_root = root.resolve()
     if not isinstance(user_path, str):

@@ -15,4 +15,9 @@ return {
   maxRetries = { type = { "integer" }, min = 0, default = 4, description = "retries of a failed model request (see `retry`)" },
   retryInitialDelay = { type = { "number" }, above = 0, default = 1, description = "seconds before the first retry; doubles each time, with jitter" },
   readTimeout = { type = { "number" }, above = 0, default = 90, description = "seconds a model stream may stay silent before it counts as dropped" },
+  contextWindow = { type = { "integer", "nil" }, min = 1000, description = "tokens of the model's context window; null: the built-in table (200K, or 1M for models that have it). Set 1000000 when the model runs with a 1M-context beta" },
+  autoCompact = { type = { "number" }, min = 0, default = 0.85, description = "compact the conversation before a request that would fill more than this fraction of the context window (0: never compact on its own)" },
+  contextEditing = { type = { "boolean" }, default = false, description = "let the API clear old tool results from the context itself (`context_management` `clear_tool_uses`, a beta)" },
+  webSearch = { type = { "boolean" }, default = false, description = "give the model Anthropic's web search server tool ($10 per 1,000 searches)" },
+  webFetch = { type = { "boolean" }, default = false, description = "give the model Anthropic's web fetch server tool (a beta)" },
 }
