@@ -274,19 +274,17 @@ async def test_rewinding_files_only_skips_what_the_user_changed_and_tells_the_mo
 async def test_the_undo_journal_and_pending_changes_survive_a_restart(
     agent: Agent, sim: Any, sim_env: dict[str, str], tmp_path: Path
 ) -> None:
-    editor = FakeEditor(agent.client)
     util = agent.root / "src/util.py"
     original = util.read_text()
     sim.load([replace_turn("src/util.py", "a + b", "b + a"), done_turn()])
     session = await agent.client.new_session()
     await agent.client.prompt(session, "swap")
-    editor.save_all()
+    assert util.read_text() == original.replace("a + b", "b + a")  # not open: edited on disk
     pending = await changes(agent, session)
     await agent.client.close()
 
     second = await start_agent(agent.root, sim_env, stderr_path=tmp_path / "second.log")
     try:
-        editor = FakeEditor(second.client)
         await second.client.request("session/load", {"sessionId": session, "mcpServers": []})
         prompt_chunks = [
             u for u in second.of_kind("user_message_chunk") if u.get("_meta", {}).get("agentls")
@@ -298,7 +296,7 @@ async def test_the_undo_journal_and_pending_changes_survive_a_restart(
         assert await changes(second, session) == pending
         report = await second.client.request("agentls/undoTurn", {"sessionId": session})
         assert report == {"restored": [str(util)], "skipped": []}
-        assert editor.text(util) == original
+        assert util.read_text() == original
         assert await changes(second, session) == []
         # Undone once, for good, across a restart too.
         assert await second.client.request("agentls/undoTurn", {"sessionId": session}) == {

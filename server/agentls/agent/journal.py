@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentls.agent.conversation import Checkpoint
+from agentls.agent.conversation import Checkpoint, moved_by_compaction
 
 Save = Callable[[dict[str, Any]], None]
 CHANGED_SINCE = "changed since the agent's edit; not restored"
@@ -86,10 +86,14 @@ class Restore:
 @dataclass
 class PromptPoint:
     turn: int
-    start: Checkpoint  # the conversation before the prompt
+    # The conversation before the prompt; None once a compaction summarised it away (its
+    # files can still be rewound, its conversation no longer).
+    start: Checkpoint | None
 
 
-def _position(point: Checkpoint) -> tuple[int, int]:
+def _position(point: Checkpoint | None) -> tuple[int, int]:
+    if point is None:
+        return -1, -1  # summarised: before anything the conversation still holds
     return point.length, -1 if point.last_content_length is None else point.last_content_length
 
 
@@ -123,7 +127,20 @@ class Checkpoints:
         return next((i for i, point in enumerate(self.prompts) if point.turn == turn), None)
 
     def starts(self) -> dict[int, Checkpoint]:
-        return {index: point.start for index, point in enumerate(self.prompts)}
+        return {
+            index: point.start
+            for index, point in enumerate(self.prompts)
+            if point.start is not None
+        }
+
+    def compacted(self, record: dict[str, Any]) -> None:
+        """A compaction (its journal record) moved the conversation's messages."""
+        keep_from, kept_user = record.get("keepFrom"), record.get("keptUser", True)
+        if not isinstance(keep_from, int):
+            return
+        for point in self.prompts:
+            if point.start is not None:
+                point.start = moved_by_compaction(point.start, keep_from, bool(kept_user))
 
     def rolled_back(self, point: Checkpoint) -> None:
         """The conversation went back to `point`: the prompts from there on are gone."""
@@ -206,6 +223,8 @@ class Checkpoints:
         elif kind == "rewound" and isinstance(record.get("fromTurn"), int):
             for old in [t for t in self.journals if t >= record["fromTurn"]]:
                 del self.journals[old]
+        elif kind == "compaction":
+            self.compacted(record)
         elif kind == "rollback" and isinstance(record.get("length"), int):
             self.rolled_back(Checkpoint(record["length"], record.get("lastContentLength")))
 

@@ -120,10 +120,16 @@ class Sessions:
         editor = self.editor
         updates = SessionUpdates(session_id, editor.send_update, lambda: editor.congested)
         log = self._store.log_for(session_id, cwd)
-        conversation.record = log.append
         session = Session(
             session_id, cwd, updates, PermissionGate(editor.ask_permission), conversation
         )
+
+        def record(entry: dict[str, Any]) -> None:
+            log.append(entry)
+            if entry.get("type") == "compaction":
+                session.files.checkpoints.compacted(entry)  # its messages moved
+
+        conversation.record = record
         session.files.attach(
             deferred(log.append), updates.send, lambda path: current_text(path, editor, cwd)
         )
@@ -323,7 +329,6 @@ class Sessions:
             session.operation = None
             await session.updates.drained()
 
-
     def _settle_prompt(self, session: Session, start: Checkpoint, noted: bool) -> None:
         if session.conversation.checkpoint() == start:
             # Nothing came of the prompt: the loop forgot it, and so do its checkpoint.
@@ -373,14 +378,21 @@ class Sessions:
                 + (f"prompts 0 to {len(prompts) - 1}" if prompts else "no prompts yet")
             )
         point = prompts[to_prompt]
+        start = point.start
+        if conversation and start is None:
+            raise RewindError(
+                f"the conversation up to prompt {to_prompt} was compacted into a summary, so "
+                "it can no longer be rewound to before that prompt: rewind its files only "
+                '("conversation": false), or rewind to a later prompt'
+            )
         report = UndoReport()
         async with self._operation(session, "a rewind"):
             if files:
                 told = None if conversation else "the user rewound the files to an earlier prompt"
                 report = await self._restore(session, point.turn, told)
-            if conversation:
-                session.conversation.rollback(point.start)
-                session.files.checkpoints.rolled_back(point.start)
+            if conversation and start is not None:
+                session.conversation.rollback(start)
+                session.files.checkpoints.rolled_back(start)
         return report
 
     async def undo_last_turn(self, session: Session) -> UndoReport:
