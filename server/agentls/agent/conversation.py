@@ -69,9 +69,7 @@ def compacted(messages: list[Message], keep_from: int, summary: str) -> list[Mes
     return [{"role": "user", "content": [block]}, *kept]
 
 
-def moved_by_compaction(
-    point: Checkpoint, keep_from: int, kept_user: bool
-) -> Checkpoint | None:
+def moved_by_compaction(point: Checkpoint, keep_from: int, kept_user: bool) -> Checkpoint | None:
     """Where `point` stands after `compacted(messages, keep_from, …)` (`kept_user`: whether
     messages[keep_from] is a user message, which the summary then joins); None when it lies
     inside the summarised part, which no rollback can reach any more."""
