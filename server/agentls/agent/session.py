@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import secrets
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentls.agent import commands
+from agentls.agent import commands, file_actions
 from agentls.agent.compaction import Compacted, Compactor
 from agentls.agent.conversation import Checkpoint, Conversation
 from agentls.agent.editor import Editor
@@ -50,10 +48,6 @@ class UnknownSessionError(LookupError):
             f"Unknown session {session_id!r}: it may belong to a server that has since "
             "restarted. Start one with session/new."
         )
-
-
-class RewindError(ValueError):
-    """`toPrompt` names no prompt of the session."""
 
 
 class SessionBusyError(RuntimeError):
@@ -336,91 +330,25 @@ class Sessions:
         elif noted:
             session.files.notes.clear()  # the model has been told
 
-    # --- the agent's file changes: review, rewind, undo ------------------------------------
+    # --- the agent's file changes: review, rewind, undo (file_actions.py) -----------------
 
     async def changes(self, session: Session) -> dict[str, Any]:
-        return await session.files.listing(
-            self.editor.edit_target(session.id, session.cwd), self._holding(session)
-        )
+        return await file_actions.changes(self.editor, session)
 
     async def review(
         self, session: Session, decision: str, path: Path | None, hunk_ids: list[str] | None
     ) -> dict[str, Any]:
-        """Accepting only moves baselines, so it may happen while a prompt runs; rejecting
-        writes files the running turn may be editing, so it waits for the turn."""
-        if decision == "accept":
-            if session.operation is not None:
-                session.check_idle()
-            return await session.files.review(
-                self.editor.edit_target(session.id, session.cwd),
-                self._holding(session),
-                "accept",
-                path,
-                hunk_ids,
-            )
-        async with self._operation(session, "a review"):
-            return await session.files.review(
-                self.editor.edit_target(session.id, session.cwd),
-                self._holding(session),
-                "reject",
-                path,
-                hunk_ids,
-            )
+        return await file_actions.review(self.editor, session, decision, path, hunk_ids)
 
     async def rewind(
         self, session: Session, to_prompt: int, *, files: bool, conversation: bool
     ) -> UndoReport:
-        session.check_idle()
-        prompts = session.files.checkpoints.prompts
-        if not 0 <= to_prompt < len(prompts):
-            raise RewindError(
-                f"`toPrompt` {to_prompt} names no prompt of this session: it has "
-                + (f"prompts 0 to {len(prompts) - 1}" if prompts else "no prompts yet")
-            )
-        point = prompts[to_prompt]
-        start = point.start
-        if conversation and start is None:
-            raise RewindError(
-                f"the conversation up to prompt {to_prompt} was compacted into a summary, so "
-                "it can no longer be rewound to before that prompt: rewind its files only "
-                '("conversation": false), or rewind to a later prompt'
-            )
-        report = UndoReport()
-        async with self._operation(session, "a rewind"):
-            if files:
-                told = None if conversation else "the user rewound the files to an earlier prompt"
-                report = await self._restore(session, point.turn, told)
-            if conversation and start is not None:
-                session.conversation.rollback(start)
-                session.files.checkpoints.rolled_back(start)
-        return report
+        return await file_actions.rewind(
+            self.editor, session, to_prompt, files=files, conversation=conversation
+        )
 
     async def undo_last_turn(self, session: Session) -> UndoReport:
-        """A files-only rewind to the last prompt that changed files (and was not rewound)."""
-        session.check_idle()
-        turn = session.files.checkpoints.last_changed_turn()
-        if turn is None:
-            return UndoReport()
-        async with self._operation(session, "an undo"):
-            return await self._restore(session, turn, "the user undid your turn")
-
-    async def _restore(self, session: Session, turn: int, told: str | None) -> UndoReport:
-        target = self.editor.edit_target(session.id, session.cwd)
-        return await session.files.restore_files(target, self._holding(session), turn, told)
-
-    def _holding(self, session: Session) -> Callable[[Path], AbstractAsyncContextManager[None]]:
-        return lambda path: self.editor.holding(session.id, path)
-
-    @contextlib.asynccontextmanager
-    async def _operation(self, session: Session, activity: str) -> AsyncIterator[None]:
-        """While it runs, the session refuses prompts (and other such operations): they
-        would compute edits against text about to change."""
-        session.check_idle()
-        session.operation = activity
-        try:
-            yield
-        finally:
-            session.operation = None
+        return await file_actions.undo_last_turn(self.editor, session)
 
     def document_changed(self, path: Path) -> None:
         """The user changed, opened or closed `path` in the editor."""

@@ -11,9 +11,9 @@ from typing import Any
 
 from agentls.agent.compaction import CompactionError
 from agentls.agent.errors import ModelRequestError
+from agentls.agent.file_actions import RewindError
 from agentls.agent.model import MissingApiKeyError
 from agentls.agent.session import (
-    RewindError,
     Session,
     SessionBusyError,
     Sessions,
