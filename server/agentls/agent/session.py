@@ -264,6 +264,7 @@ class Sessions:
             notify=session.updates.send,
             journal=journal,
             command_timeout=config.command_timeout,
+            terminal=self.editor.terminal(session.id),
         )
         hooks = Hooks(
             save_documents=(

@@ -204,7 +204,8 @@ class ToolRunner:
             block["id"],
             "failed" if outcome.is_error else "completed",
             content=[
-                payloads.content(outcome.text),
+                *([payloads.terminal(outcome.terminal_id)] if outcome.terminal_id else []),
+                payloads.content(outcome.text if outcome.shown is None else outcome.shown),
                 *(payloads.diff(d.path, d.old_text, d.new_text) for d in outcome.diffs),
             ],
             locations=[payloads.location(loc.path, loc.line) for loc in outcome.locations] or None,

@@ -174,6 +174,9 @@ class LspEditor:
         except OSError:
             return True  # a buffer of a file not (or no longer) on disk
 
+    def terminal(self, session_id: str) -> None:
+        return None  # LSP has no terminals: commands run in the server's guarded processes
+
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         msg_id = f"agentls-permission-{next(self._request_ids)}"
         request = self.server.protocol.send_request_async(

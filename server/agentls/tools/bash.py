@@ -3,9 +3,11 @@ output; when it ends (exit, timeout or cancel) nothing it started is left runnin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agentls.protocol import payloads
 from agentls.tools.base import Progress, ToolContext, ToolError, ToolOutcome, cut, optional_bool
 from agentls.tools.processes import child_env, run_guarded
 
@@ -37,7 +39,20 @@ class BashTool:
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
             raise ToolError("missing required field `command` (the shell command to run)")
+        if ctx.terminal is not None:
+            return await ctx.terminal.run(command, ctx.root, ctx.command_timeout, _shown(ctx))
         return await run_command(command, ctx.root, ctx.command_timeout, ctx.progress)
+
+
+def _shown(ctx: ToolContext) -> Callable[[str], None]:
+    """Embeds the editor's terminal in the tool call as soon as it exists."""
+
+    def shown(terminal_id: str) -> None:
+        if ctx.notify is not None and ctx.tool_call_id is not None:
+            content = [payloads.terminal(terminal_id)]
+            ctx.notify(payloads.tool_call_update(ctx.tool_call_id, content=content))
+
+    return shown
 
 
 async def run_command(
