@@ -101,7 +101,10 @@ async def test_kill_9_mid_turn_loads_up_to_the_last_complete_message(
     await agent.client.stop()  # type: ignore[no-untyped-call]
     # A kill -9 gives the server no chance to stop its command; the command's guard does.
     shell = int(pids.read_text())
-    await agent.wait_for(lambda: not process_alive(shell), what="the command to be stopped")
+    # SIGTERM, then SIGKILL after the guard's 2 s grace; a loaded machine may take longer.
+    await agent.wait_for(
+        lambda: not process_alive(shell), timeout=30, what="the command to be stopped"
+    )
     second = await start_agent(workspace, sim_env, stderr_path=tmp_path / "second.log")
     try:
         await second.client.request("session/load", {"sessionId": session, "mcpServers": []})

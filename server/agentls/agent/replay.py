@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from agentls.protocol import payloads
+
 if TYPE_CHECKING:
     from agentls.agent.conversation import Checkpoint
 
@@ -53,30 +55,23 @@ def _block_updates(
     if kind == "text" and role == "user" and block["text"].startswith(SUMMARY_START):
         # A compacted conversation starts with the summary: shown as what it is.
         message = "The earlier part of this conversation was compacted into a summary."
-        return [{"sessionUpdate": "notice", "level": "info", "message": message}]
+        return [payloads.notice("info", message)]
     if kind == "text":
         chunk = "user_message_chunk" if role == "user" else "agent_message_chunk"
-        return [{"sessionUpdate": chunk, "content": {"type": "text", "text": block["text"]}}]
+        return [payloads.chunk(chunk, block["text"])]
     if kind == "thinking":
-        text = block["thinking"]
-        return [{"sessionUpdate": "agent_thought_chunk", "content": {"type": "text", "text": text}}]
+        return [payloads.chunk("agent_thought_chunk", block["thinking"])]
     if kind == "tool_use":
         result = results.get(block["id"])
-        status = "failed" if result is None or result.get("is_error") else "completed"
+        failed = result is None or result.get("is_error")
+        status: payloads.ToolStatus = "failed" if failed else "completed"
         title, tool_kind = describe(block["name"], block["input"])
-        update: dict[str, Any] = {
-            "sessionUpdate": "tool_call",
-            "toolCallId": block["id"],
-            "title": title,
-            "kind": tool_kind,
-            "status": status,
-            "rawInput": block["input"],
-        }
-        if result is not None:
-            update["content"] = [
-                {"type": "content", "content": {"type": "text", "text": _text(result)}}
-            ]
-        return [update]
+        content = None if result is None else [payloads.content(_text(result))]
+        return [
+            payloads.tool_call(
+                block["id"], title, tool_kind, status, block["input"], content=content
+            )
+        ]
     return []
 
 
