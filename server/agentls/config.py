@@ -15,6 +15,9 @@ from typing import Any
 PERMISSION_MODES = ("default", "ask", "acceptAll", "readOnly")
 EDIT_TARGETS = ("editor", "disk")
 REVIEW_MODES = ("after", "before")
+# Sonnet 4.5, the default before, reaches its end of life on 2026-11-30 (the SDK's
+# DEPRECATED_MODELS); Sonnet 5 has a price and a context window in agent/usage.py.
+DEFAULT_MODEL = "claude-sonnet-5"
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a coding agent working inside the user's editor. The workspace root is {cwd}. "
@@ -43,7 +46,7 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("model", "model", ("string",), "claude-sonnet-4-5", "Messages API model name"),
+    Option("model", "model", ("string",), DEFAULT_MODEL, "Messages API model name"),
     Option(
         "maxTokens", "max_tokens", ("integer",), 8192, "`max_tokens` of each model request", None, 1
     ),
@@ -197,7 +200,7 @@ BY_KEY = {option.key: option for option in OPTIONS}
 
 @dataclass(frozen=True)
 class Config:
-    model: str = "claude-sonnet-4-5"
+    model: str = DEFAULT_MODEL
     max_tokens: int = 8192
     max_turn_requests: int = 20
     thinking: dict[str, Any] | None = None

@@ -2,7 +2,7 @@
 -- `make config-docs`; tests/unit/test_config_schema.py checks it is current.
 ---@type table<string, agentls.ServerOption>
 return {
-  model = { type = { "string" }, default = "claude-sonnet-4-5", description = "Messages API model name" },
+  model = { type = { "string" }, default = "claude-sonnet-5", description = "Messages API model name" },
   maxTokens = { type = { "integer" }, min = 1, default = 8192, description = "`max_tokens` of each model request" },
   maxTurnRequests = { type = { "integer" }, min = 1, default = 20, description = "model requests one prompt may make before it stops with `max_turn_requests`" },
   thinking = { type = { "integer", "table", "nil" }, min = 0, description = "extended thinking: a token budget (0 or null: off), or an object passed to the API as given, e.g. `{\"type\": \"enabled\", \"budget_tokens\": 2048}`" },
