@@ -16,16 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lib import (
-    RawLsp,
-    SimProc,
-    delta_arrivals,
-    median,
-    pct,
-    sdk_env,
-    server_argv,
-    text_of,
-)
+from clients import TRANSPORTS, RawClient, Transport, start_server
+from lib import SimProc, delta_arrivals, median, pct, sdk_env, settled, text_of
 
 MODEL = "claude-sonnet-4-5"
 
@@ -72,17 +64,17 @@ class SdkPath:
 
 
 class ServerPath:
-    """agentls serve as a subprocess, driven by the raw client."""
+    """`agentls serve` or `agentls acp` as a subprocess, driven by the raw client."""
 
-    def __init__(self, sim: SimProc, lsp: RawLsp, root: Path) -> None:
+    def __init__(self, sim: SimProc, lsp: RawClient, root: Path) -> None:
         self.sim, self.lsp, self.root = sim, lsp, root
 
     @classmethod
-    async def start(cls, sim: SimProc, root: Path, state: Path | None = None) -> ServerPath:
+    async def start(
+        cls, sim: SimProc, root: Path, state: Path | None = None, transport: Transport = "lsp"
+    ) -> ServerPath:
         env = {**sdk_env(sim), "AGENTLS_STATE_DIR": str(state or root / ".state")}
-        lsp = await RawLsp.spawn(server_argv(), env=env, cwd=root)
-        await lsp.initialize(root)
-        return cls(sim, lsp, root)
+        return cls(sim, await start_server(transport, root, env), root)
 
     async def run(self, turn: dict[str, Any]) -> tuple[float, float | None, list[float]]:
         await self.sim.load([turn])
@@ -127,82 +119,131 @@ async def _ttfc_once(path: Any, sim: SimProc) -> float:
     return float((first - sent - sim_own) * 1000)
 
 
+async def _first_prompt_once(sim: SimProc, root: Path, transport: Transport, idle: bool) -> float:
+    """The first prompt of a fresh server: after its first session/new and the background
+    work it starts have finished (idle), or at once."""
+    fresh = await ServerPath.start(sim, root, transport=transport)
+    try:
+        if idle:
+            await fresh.lsp.new_session()
+            await settled(fresh.lsp.pid)
+        return await _ttfc_once(fresh, sim)
+    finally:
+        await fresh.lsp.close()
+
+
+async def _sdk_first_once(sim: SimProc) -> float:
+    """The SDK's first request on a new client (it opens the connection)."""
+    fresh = SdkPath(sim)
+    try:
+        return await _ttfc_once(fresh, sim)
+    finally:
+        await fresh.close()
+
+
+def _latency(runs: dict[str, list[dict[str, float]]], n: int, repeats: int) -> dict[str, float]:
+    figures: dict[str, float] = {"deltas": n, "repeats": repeats}
+    for q in ("p50", "p99"):
+        figures[f"server_{q}_ms"] = median([r[q] for r in runs["server"]])
+        figures[f"sdk_{q}_ms"] = median([r[q] for r in runs["sdk"]])
+        figures[f"added_{q}_ms"] = median(
+            [s[q] - b[q] for s, b in zip(runs["server"], runs["sdk"], strict=True)]
+        )
+    return figures
+
+
+def _throughput(runs: dict[str, list[dict[str, float]]], n: int) -> dict[str, float]:
+    return {
+        "deltas": n,
+        "server_per_s": median([r["end_to_end"] for r in runs["server"]]),
+        "sdk_per_s": median([r["end_to_end"] for r in runs["sdk"]]),
+        "ratio": median(
+            [
+                s["end_to_end"] / b["end_to_end"]
+                for s, b in zip(runs["server"], runs["sdk"], strict=True)
+            ]
+        ),
+        "repeats": len(runs["server"]),
+    }
+
+
 async def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
+    """Per transport ("lsp", "acp"): ttfc, latency and throughput, each against the SDK
+    alone measured alongside (the same SDK runs serve both transports' pairs)."""
     sim = await SimProc.start()
     sdk = SdkPath(sim)
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {t: {} for t in TRANSPORTS}
     with tempfile.TemporaryDirectory(prefix="agentls-bench-") as tmp:
         root = Path(tmp)
-        # --- time to first chunk: a fresh server (first prompt opens the connection) ------
-        ttfc_first: list[float] = []
+        # --- time to first chunk: the first prompt of a fresh server ---------------------
+        first: dict[str, list[float]] = {"sdk": []}
+        for _ in range(repeats if quick else 2 * repeats):
+            first["sdk"].append(await _sdk_first_once(sim))
+            for t in TRANSPORTS:
+                first.setdefault(t, []).append(await _first_prompt_once(sim, root, t, True))
+        at_once: dict[str, list[float]] = {t: [] for t in TRANSPORTS}
         for _ in range(repeats):
-            fresh = await ServerPath.start(sim, root)
-            await fresh.lsp.new_session()
-            await asyncio.sleep(1.5)  # idle, as after start-up: background imports done
-            ttfc_first.append(await _ttfc_once(fresh, sim))
-            await fresh.lsp.close()
-        server = await ServerPath.start(sim, root)
-        await asyncio.sleep(1.0)
-        for _ in range(3):  # warm both paths: imports, connections
-            await server.run(text_turn(200, 4))
+            for t in TRANSPORTS:
+                at_once[t].append(await _first_prompt_once(sim, root, t, False))
+        # --- warm: one server per transport for everything below -------------------------
+        servers = {t: await ServerPath.start(sim, root, transport=t) for t in TRANSPORTS}
+        for server in servers.values():
+            await server.lsp.new_session()
+            await settled(server.lsp.pid)
+        for _ in range(3):  # warm every path: imports, connections
             await sdk.run(text_turn(200, 4))
-        warm = [await _ttfc_once(server, sim) for _ in range(10 if quick else 30)]
-        sdk_warm = [await _ttfc_once(sdk, sim) for _ in range(10 if quick else 30)]
+            for server in servers.values():
+                await server.run(text_turn(200, 4))
+        samples = 10 if quick else 30
+        # Interleaved, so that a change in the machine's load falls on every path alike.
+        sdk_warm: list[float] = []
+        warm: dict[str, list[float]] = {t: [] for t in TRANSPORTS}
+        for _ in range(samples):
+            sdk_warm.append(await _ttfc_once(sdk, sim))
+            for t, server in servers.items():
+                warm[t].append(await _ttfc_once(server, sim))
         # The same on tmpfs, where fsync is free: the session journal's share of the above.
         shm = Path("/dev/shm") if os.path.isdir("/dev/shm") else root  # noqa: ASYNC240 - one stat, in a benchmark
         with tempfile.TemporaryDirectory(prefix="agentls-bench-", dir=shm) as state:
             tmpfs = await ServerPath.start(sim, root, Path(state))
             for _ in range(3):
                 await tmpfs.run(text_turn(200, 4))
-            warm_tmpfs = [await _ttfc_once(tmpfs, sim) for _ in range(10 if quick else 30)]
+            warm_tmpfs = [await _ttfc_once(tmpfs, sim) for _ in range(samples)]
             await tmpfs.lsp.close()
-        results["ttfc"] = {
-            "warm_tmpfs_p50_ms": median(warm_tmpfs),
-            "first_prompt_ms": median(ttfc_first),
-            "warm_p50_ms": median(warm),
-            "warm_p90_ms": pct(warm, 90),
-            "sdk_warm_p50_ms": median(sdk_warm),
-            "samples": len(warm),
-        }
+        results["sdk_first_prompt_ms"] = median(first["sdk"])
+        results["sdk_warm_p50_ms"] = median(sdk_warm)
+        for t in TRANSPORTS:
+            results[t]["ttfc"] = {
+                "first_prompt_ms": median(first[t]),
+                "first_prompt_at_once_ms": median(at_once[t]),
+                "warm_p50_ms": median(warm[t]),
+                "warm_p90_ms": pct(warm[t], 90),
+                "sdk_warm_p50_ms": median(sdk_warm),
+                "samples": len(warm[t]),
+                "first_samples": len(first[t]),
+            }
+        results["lsp"]["ttfc"]["warm_tmpfs_p50_ms"] = median(warm_tmpfs)
         # --- latency at 100 and 1,000 deltas/s ------------------------------------------
-        latency: dict[str, Any] = {}
         for pace, n in ((100, 200 if quick else 500), (1000, 1000 if quick else 3000)):
-            runs: dict[str, list[dict[str, float]]] = {"server": [], "sdk": []}
+            runs: dict[str, list[dict[str, float]]] = {"sdk": [], **{t: [] for t in TRANSPORTS}}
             for _ in range(repeats):
-                for name, path in (("sdk", sdk), ("server", server)):
+                for name, path in (("sdk", sdk), *servers.items()):
                     values = await _latency_once(path, sim, n, pace)
                     runs[name].append({"p50": pct(values, 50), "p99": pct(values, 99)})
-            figures: dict[str, float] = {}
-            for name in ("server", "sdk"):
-                for q in ("p50", "p99"):
-                    figures[f"{name}_{q}_ms"] = median([r[q] for r in runs[name]])
-            for q in ("p50", "p99"):
-                figures[f"added_{q}_ms"] = median(
-                    [s[q] - b[q] for s, b in zip(runs["server"], runs["sdk"], strict=True)]
+            for t in TRANSPORTS:
+                results[t].setdefault("latency", {})[str(pace)] = _latency(
+                    {"server": runs[t], "sdk": runs["sdk"]}, n, repeats
                 )
-            figures["deltas"] = n
-            figures["repeats"] = repeats
-            latency[str(pace)] = figures
-        results["latency"] = latency
         # --- throughput -----------------------------------------------------------------
         n = 30_000 if quick else 100_000
-        through: dict[str, list[dict[str, float]]] = {"server": [], "sdk": []}
+        through: dict[str, list[dict[str, float]]] = {"sdk": [], **{t: [] for t in TRANSPORTS}}
         for _ in range(repeats):
-            for name, path in (("sdk", sdk), ("server", server)):
+            for name, path in (("sdk", sdk), *servers.items()):
                 through[name].append(await _throughput_once(path, sim, n))
-        results["throughput"] = {
-            "deltas": n,
-            "server_per_s": median([r["end_to_end"] for r in through["server"]]),
-            "sdk_per_s": median([r["end_to_end"] for r in through["sdk"]]),
-            "ratio": median(
-                [
-                    s["end_to_end"] / b["end_to_end"]
-                    for s, b in zip(through["server"], through["sdk"], strict=True)
-                ]
-            ),
-            "repeats": repeats,
-        }
-        await server.lsp.close()
+        for t in TRANSPORTS:
+            results[t]["throughput"] = _throughput({"server": through[t], "sdk": through["sdk"]}, n)
+        for server in servers.values():
+            await server.lsp.close()
     await sdk.close()
     await sim.close()
     return results

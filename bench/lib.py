@@ -1,9 +1,9 @@
-"""Shared pieces of the benchmarks: the simulator process, a raw LSP client, statistics."""
+"""Shared pieces of the benchmarks: the simulator process, statistics, stream text.
+The raw LSP and ACP clients are in clients.py."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import statistics
@@ -139,137 +139,14 @@ def sdk_env(sim: SimProc) -> dict[str, str]:
     return {"ANTHROPIC_BASE_URL": sim.url, "ANTHROPIC_API_KEY": "sk-bench"}
 
 
-# ---- a raw LSP client --------------------------------------------------------------------
-
-
 class Chunk:
+    """An agent_message_chunk as the client parsed it: when, and how many characters."""
+
     __slots__ = ("chars", "t")
 
     def __init__(self, t: float, chars: int) -> None:
         self.t = t
         self.chars = chars
-
-
-class RawLsp:
-    """`agentls serve` (or any LSP server) over raw framing: no client library in the
-    measurement, every message timestamped (CLOCK_MONOTONIC) as it is parsed."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self._ids = itertools.count(1)
-        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self.chunks: list[Chunk] = []  # agent_message_chunk arrivals
-        self.first_chunk: asyncio.Future[float] | None = None
-        self.updates = 0
-        self._reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def spawn(
-        cls, argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
-    ) -> RawLsp:
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            cwd=cwd,
-            limit=1 << 24,
-        )
-        return cls(process)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        body = json.dumps(message).encode()
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-
-    def request(self, method: str, params: Any) -> asyncio.Future[dict[str, Any]]:
-        msg_id = f"b{next(self._ids)}"
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[msg_id] = future
-        self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
-        return future
-
-    def notify(self, method: str, params: Any) -> None:
-        self.send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    async def initialize(self, root: Path, options: dict[str, Any] | None = None) -> Any:
-        response = await asyncio.wait_for(
-            self.request(
-                "initialize",
-                {
-                    "processId": os.getpid(),
-                    "rootUri": root.as_uri(),
-                    "capabilities": {},
-                    "initializationOptions": options or {},
-                },
-            ),
-            60,
-        )
-        self.notify("initialized", {})
-        return response["result"]
-
-    async def new_session(self) -> str:
-        response = await self.request("session/new", {"mcpServers": []})
-        return str(response["result"]["sessionId"])
-
-    def prompt(self, session_id: str, text: str) -> asyncio.Future[dict[str, Any]]:
-        self.first_chunk = asyncio.get_running_loop().create_future()
-        return self.request(
-            "session/prompt", {"sessionId": session_id, "prompt": [{"type": "text", "text": text}]}
-        )
-
-    async def _read(self) -> None:
-        stdout = self.process.stdout
-        assert stdout is not None
-        loads = json.loads
-        try:
-            while True:
-                header = await stdout.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in header.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                message = loads(await stdout.readexactly(length))
-                self._received(message, time.monotonic())
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-
-    def _received(self, message: dict[str, Any], t: float) -> None:
-        method = message.get("method")
-        if method is None:
-            future = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
-            if future is not None and not future.done():
-                future.set_result(message)
-        elif method == "session/update":
-            self.updates += 1
-            update = message["params"]["update"]
-            if update.get("sessionUpdate") == "agent_message_chunk":
-                self.chunks.append(Chunk(t, len(update["content"]["text"])))
-                if self.first_chunk is not None and not self.first_chunk.done():
-                    self.first_chunk.set_result(t)
-        elif "id" in message:
-            self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
-
-    async def close(self) -> None:
-        try:
-            await asyncio.wait_for(self.request("shutdown", None), 5)
-            self.notify("exit", None)
-            await asyncio.wait_for(self.process.wait(), 5)
-        except (TimeoutError, ConnectionError, BrokenPipeError):
-            pass
-        if self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-        self._reader.cancel()
-
-
-def server_argv() -> list[str]:
-    return [PYTHON, "-m", "agentls", "serve"]
 
 
 def delta_arrivals(chunks: Sequence[Chunk], chunk_chars: int, n_deltas: int) -> list[float]:
@@ -294,5 +171,15 @@ def text_of(n_deltas: int, chunk: int) -> str:
     return text[: n_deltas * chunk]
 
 
-async def sleep_until_quiet(seconds: float) -> None:
-    await asyncio.sleep(seconds)
+async def settled(pid: int, deadline: float = 20.0) -> None:
+    """Until the process has used under 5 ms of CPU in 250 ms: what it started in the
+    background (imports, a first request) has finished."""
+    end = time.monotonic() + deadline
+    before = cpu_seconds(pid)
+    while time.monotonic() < end:
+        await asyncio.sleep(0.25)
+        now = cpu_seconds(pid)
+        if now - before < 0.005:
+            return
+        before = now
+    raise TimeoutError(f"process {pid} still busy after {deadline} s")

@@ -1,22 +1,25 @@
 """Large tool input: a `create` carrying 10 KB, 100 KB and 1 MB of file text, streamed in
 small input_json_delta chunks.
 
-Server: CPU time of the `agentls serve` process (/proc, all threads) across the whole
-prompt (both model requests, the tool, every update). Baselines, in this process over the
-same simulated stream: the SDK's `messages.stream()` helper (which re-parses the partial
-JSON on every delta), and the raw `messages.create(stream=True)` the server consumes.
+Server: CPU time of the `agentls serve` and `agentls acp` processes (/proc, all threads)
+across the whole prompt (both model requests, the tool, every update). Baselines, in this
+process over the same simulated stream: the SDK's `messages.stream()` helper (which
+re-parses the partial JSON on every delta), and the raw `messages.create(stream=True)` the
+server consumes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from lib import RawLsp, SimProc, cpu_seconds, median, sdk_env, server_argv
+from clients import TRANSPORTS, RawClient, client_class, server_argv
+from lib import SimProc, cpu_seconds, median, sdk_env, settled
 
 CHUNK = 16  # characters of JSON per input_json_delta
 SIZES = {"10 KB": 10 * 1024, "100 KB": 100 * 1024, "1 MB": 1024 * 1024}
@@ -47,7 +50,8 @@ def n_deltas(size: int) -> int:
     return -(-len(json.dumps(tool_input, ensure_ascii=False)) // CHUNK)
 
 
-async def _server_once(sim: SimProc, lsp: RawLsp, size: int, i: int) -> float:
+async def _server_once(sim: SimProc, lsp: RawClient, size: int, i: int) -> float:
+    """CPU seconds of the server process across one prompt that creates f{i}.py."""
     await sim.load(turns(size, f"f{i}.py"))
     session = await lsp.new_session()
     before = cpu_seconds(lsp.pid)
@@ -91,20 +95,31 @@ async def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {"chunk_chars": CHUNK, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="agentls-bench-") as tmp:
         root = Path(tmp)
-        lsp = await RawLsp.spawn(server_argv(), env=env, cwd=root)
-        await lsp.initialize(root, {"edits": "disk"})
-        await asyncio.sleep(1.0)
-        await _server_once(sim, lsp, 10 * 1024, 0)  # warm
+        servers: dict[str, RawClient] = {}
+        for transport in TRANSPORTS:
+            server = await client_class(transport).spawn(server_argv(transport), env=env, cwd=root)
+            await server.initialize(root, {"edits": "disk"})
+            servers[transport] = server
+        files = itertools.count()  # every prompt creates a new file
+        for server in servers.values():  # warm
+            await server.new_session()
+            await settled(server.pid)
+            await _server_once(sim, server, 10 * 1024, next(files))
         await _sdk_once(client, sim, 10 * 1024, helper=True)
         for label, size in SIZES.items():
             deltas = n_deltas(size)
             reps = 1 if (quick and size > 200_000) else repeats
-            server = [await _server_once(sim, lsp, size, i + 1) for i in range(reps)]
+            cpu: dict[str, list[float]] = {t: [] for t in TRANSPORTS}
+            for _ in range(reps):
+                for transport, server in servers.items():
+                    cpu[transport].append(await _server_once(sim, server, size, next(files)))
             raw = [await _sdk_once(client, sim, size, helper=False) for _ in range(reps)]
             figures: dict[str, Any] = {
                 "deltas": deltas,
-                "server_cpu_s": median(server),
-                "server_us_per_delta": median(server) / deltas * 1e6,
+                "server_cpu_s": median(cpu["lsp"]),
+                "server_us_per_delta": median(cpu["lsp"]) / deltas * 1e6,
+                "acp_server_cpu_s": median(cpu["acp"]),
+                "acp_server_us_per_delta": median(cpu["acp"]) / deltas * 1e6,
                 "raw_sdk_cpu_s": median(raw),
                 "raw_sdk_us_per_delta": median(raw) / deltas * 1e6,
             }
@@ -113,7 +128,8 @@ async def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
                 figures["helper_cpu_s"] = median(helper)
                 figures["helper_us_per_delta"] = median(helper) / deltas * 1e6
             results["sizes"][label] = figures
-        await lsp.close()
+        for server in servers.values():
+            await server.close()
     extrapolate(results)
     await client.close()
     await sim.close()
@@ -134,6 +150,8 @@ def extrapolate(results: dict[str, Any]) -> None:
     for figures in sizes.values():
         helper_cpu = figures.get("helper_cpu_s", figures.get("helper_cpu_s_extrapolated"))
         figures["helper_over_server"] = helper_cpu / figures["server_cpu_s"]
+        if "acp_server_cpu_s" in figures:
+            figures["helper_over_acp_server"] = helper_cpu / figures["acp_server_cpu_s"]
 
 
 if __name__ == "__main__":

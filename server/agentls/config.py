@@ -14,6 +14,10 @@ from typing import Any
 
 PERMISSION_MODES = ("default", "ask", "acceptAll", "readOnly")
 EDIT_TARGETS = ("editor", "disk")
+REVIEW_MODES = ("after", "before")
+# Sonnet 4.5, the default before, reaches its end of life on 2026-11-30 (the SDK's
+# DEPRECATED_MODELS); Sonnet 5 has a price and a context window in agent/usage.py.
+DEFAULT_MODEL = "claude-sonnet-5"
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a coding agent working inside the user's editor. The workspace root is {cwd}. "
@@ -42,7 +46,7 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("model", "model", ("string",), "claude-sonnet-4-5", "Messages API model name"),
+    Option("model", "model", ("string",), DEFAULT_MODEL, "Messages API model name"),
     Option(
         "maxTokens", "max_tokens", ("integer",), 8192, "`max_tokens` of each model request", None, 1
     ),
@@ -91,6 +95,24 @@ OPTIONS: tuple[Option, ...] = (
         EDIT_TARGETS,
     ),
     Option(
+        "review",
+        "review",
+        ("string",),
+        "after",
+        "`after`: edits apply at once and wait in the pending changes for review "
+        "(`agentls/changes`); `before`: each edit is shown as a diff in the permission request "
+        "and applied only if accepted",
+        REVIEW_MODES,
+    ),
+    Option(
+        "saveBeforeCommands",
+        "save_before_commands",
+        ("boolean",),
+        True,
+        "before a command runs, ask the editor to save the documents the agent changed "
+        "(`agentls/saveDocuments`), so the command sees them",
+    ),
+    Option(
         "commandTimeout",
         "command_timeout",
         ("number",),
@@ -129,6 +151,48 @@ OPTIONS: tuple[Option, ...] = (
         0,
         True,
     ),
+    Option(
+        "contextWindow",
+        "context_window",
+        ("integer", "null"),
+        None,
+        "tokens of the model's context window; null: the built-in table (200K, or 1M for "
+        "models that have it). Set 1000000 when the model runs with a 1M-context beta",
+        None,
+        1000,
+    ),
+    Option(
+        "autoCompact",
+        "auto_compact",
+        ("number",),
+        0.85,
+        "compact the conversation before a request that would fill more than this fraction "
+        "of the context window (0: never compact on its own)",
+        None,
+        0,
+    ),
+    Option(
+        "contextEditing",
+        "context_editing",
+        ("boolean",),
+        False,
+        "let the API clear old tool results from the context itself (`context_management` "
+        "`clear_tool_uses`, a beta)",
+    ),
+    Option(
+        "webSearch",
+        "web_search",
+        ("boolean",),
+        False,
+        "give the model Anthropic's web search server tool ($10 per 1,000 searches)",
+    ),
+    Option(
+        "webFetch",
+        "web_fetch",
+        ("boolean",),
+        False,
+        "give the model Anthropic's web fetch server tool (a beta)",
+    ),
 )
 
 BY_KEY = {option.key: option for option in OPTIONS}
@@ -136,17 +200,24 @@ BY_KEY = {option.key: option for option in OPTIONS}
 
 @dataclass(frozen=True)
 class Config:
-    model: str = "claude-sonnet-4-5"
+    model: str = DEFAULT_MODEL
     max_tokens: int = 8192
     max_turn_requests: int = 20
     thinking: dict[str, Any] | None = None
     system_prompt: str | None = None
     permission_mode: str = "default"
     edits: str = "editor"
+    review: str = "after"
+    save_before_commands: bool = True
     command_timeout: float = 120.0
     max_retries: int = 4
     retry_initial_delay: float = 1.0
     read_timeout: float = 90.0
+    context_window: int | None = None
+    auto_compact: float = 0.85
+    context_editing: bool = False
+    web_search: bool = False
+    web_fetch: bool = False
 
     def merged(self, options: object) -> tuple[Config, list[str]]:
         """This config with `options` applied; bad options are skipped and reported, and
@@ -247,6 +318,7 @@ _CONVERT: dict[tuple[str, str], Callable[[Any], Any]] = {
     ("command_timeout", "number"): float,
     ("retry_initial_delay", "number"): float,
     ("read_timeout", "number"): float,
+    ("auto_compact", "number"): float,
 }
 
 

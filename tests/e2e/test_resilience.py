@@ -15,7 +15,9 @@ from pygls.exceptions import JsonRpcException
 from tests.e2e.harness import Agent, RawServer, process_alive, vm_kb
 
 LONG_TEXT = "One session held mid-answer must not hold up another. " * 20
-ACCEPT_ALL = {"permissionMode": "acceptAll"}
+# The floods here are far larger than a context window: compaction (tested in
+# test_compaction.py) would add requests these scenarios do not script.
+ACCEPT_ALL = {"permissionMode": "acceptAll", "autoCompact": 0}
 
 
 def text_turn(text: str, **extra: Any) -> dict[str, Any]:

@@ -425,3 +425,29 @@ def test_a_retried_request_replaces_the_failed_attempts_text(
     assert f" s (attempt 2 of 5)_\n\n{RETRIED_ANSWER}\n\n_end_turn · tokens:" in agent, agent
     assert data["end_is_buffer_end"]
     assert [r["status"] for r in sim.requests] == [200, 200]
+
+
+NOTES = "# Notes\n\nWritten by the agent, without a trailing blank line.\n"
+
+
+def test_a_created_file_holds_exactly_the_models_text_and_undo_deletes_it(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            tool_turn(
+                "Writing notes.",
+                "str_replace_based_edit_tool",
+                {"command": "create", "path": "docs/notes.md", "file_text": NOTES},
+            ),
+            text_turn("Done."),
+        ]
+    )
+    run = run_nvim("create", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert data.get("disk") == NOTES, run.explain()
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["buffer"] == NOTES.rstrip("\n") and data["modified"] is False
+    assert data["undo"] == {"restored": [str(workspace / "docs/notes.md")], "skipped": []}
+    assert data["exists_after"] is False
+    assert not (workspace / "docs/notes.md").exists()

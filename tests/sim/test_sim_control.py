@@ -103,7 +103,7 @@ def test_script_defaults() -> None:
         ["hi", {"blocks": [{"type": "tool_use", "name": "t", "input": {"a": 1}}]}]
     )
     assert plain.effective_stop_reason == "end_turn"
-    assert plain.chunk == 4
+    assert plain.chunk is None  # irregular sizes, as the API sends them
     assert plain.pace is None
     assert tool.effective_stop_reason == "tool_use"
 

@@ -63,7 +63,7 @@ async def test_other_http_faults(
         await client.messages.create(model="m", max_tokens=10, messages=USER)
     assert info.value.body == {
         "type": "error",
-        "error": {"type": error_type, "message": "scripted"},
+        "error": {"type": error_type, "message": "scripted", "details": None},
         "request_id": info.value.request_id,
     }
 
@@ -97,6 +97,7 @@ async def test_sse_api_error_via_helper(sim: Simulator, client: AsyncAnthropic) 
         [
             {
                 "blocks": [LONG_TEXT],
+                "chunk": 4,
                 "fault": {"kind": "sse_error", "after_deltas": 1, "error_type": "api_error"},
             }
         ]
@@ -108,7 +109,11 @@ async def test_sse_api_error_via_helper(sim: Simulator, client: AsyncAnthropic) 
                 texts.append(text)
     assert texts == ["abcd"]
     assert isinstance(info.value.body, dict)
-    assert info.value.body["error"] == {"type": "api_error", "message": "Internal server error"}
+    assert info.value.body["error"] == {
+        "type": "api_error",
+        "message": "Internal server error",
+        "details": None,
+    }
 
 
 async def test_drop_closes_mid_stream(sim: Simulator, client: AsyncAnthropic) -> None:

@@ -160,8 +160,18 @@ REJECTED: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "unknown server tool",
-        {"tools": [{"type": "web_search_20250305", "name": "web_search"}]},
-        "Input tag 'web_search_20250305' found using 'type'",
+        {"tools": [{"type": "web_search_20990101", "name": "web_search"}]},
+        "Input tag 'web_search_20990101' found using 'type'",
+    ),
+    (
+        "beta server tool without its beta header",
+        {"tools": [{"type": "web_fetch_20250910", "name": "web_fetch"}]},
+        "Input tag 'web_fetch_20250910' found using 'type'",
+    ),
+    (
+        "context management without its beta header",
+        {"context_management": {"edits": [{"type": "clear_tool_uses_20250919"}]}},
+        "context_management: Extra inputs are not permitted",
     ),
     (
         "server tool with wrong name",
@@ -193,9 +203,12 @@ async def test_rejected(
     sim: Simulator, client: AsyncAnthropic, overrides: dict[str, Any], expected: str
 ) -> None:
     sim.load(["never consumed"])
-    params: dict[str, Any] = {"model": "m", "max_tokens": 100, "messages": USER, **overrides}
+    params: dict[str, Any] = {"model": "m", "max_tokens": 100, "messages": USER}
+    # Fields the SDK's typed create() does not know (beta features) go as extra_body.
+    known = {key: value for key, value in overrides.items() if key != "context_management"}
+    extra = {key: value for key, value in overrides.items() if key == "context_management"}
     with pytest.raises(anthropic.BadRequestError) as info:
-        await client.messages.create(**params)
+        await client.messages.create(**{**params, **known}, extra_body=extra or None)
     assert info.value.status_code == 400
     assert info.value.type == "invalid_request_error"
     assert expected in (info.value.api_message or ""), info.value.api_message

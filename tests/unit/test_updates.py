@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from agentls.agent.updates import SessionUpdates
+from agentls.protocol import payloads
 
 
 async def test_deltas_in_one_loop_turn_become_one_chunk() -> None:
@@ -32,7 +33,7 @@ async def test_other_updates_keep_order_and_kinds_do_not_mix() -> None:
     updates = SessionUpdates("s", sent.append)
     updates.thought("think")
     updates.message("say")
-    updates.tool_call("t1", "Read a.py", "read")
+    updates.send(payloads.tool_call("t1", "Read a.py", "read"))
     updates.message("more")
     await asyncio.sleep(0)
     kinds = [

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from agentls.acp.connection import AcpConnection
+from agentls.acp.terminal import ClientTerminal
 from agentls.agent.updates import MESSAGE_CHUNK
 from agentls.config import Config
 from agentls.protocol import names, payloads
 from agentls.protocol.errors import RpcError
 from agentls.stdio import PipeWriter
+from agentls.tools.base import CommandTerminal
 from agentls.workspace.edits import DiskEdits, EditResult, EditTarget, current_text
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,11 @@ class AcpEditor:
         with self._lock:
             return self._buffers.get(path)
 
+    def open_document_paths(self) -> list[Path]:
+        """The buffers fetched for tool calls running now (search reads them, not the disk)."""
+        with self._lock:
+            return list(self._buffers)
+
     @contextlib.asynccontextmanager
     async def holding(self, session_id: str, path: Path) -> AsyncIterator[None]:
         """What the editor holds for `path` (its unsaved buffer, or the disk), fetched for
@@ -107,6 +114,15 @@ class AcpEditor:
             return ClientWrites(self, session_id)
         return DiskEdits(root, self)
 
+    async def save_documents(
+        self, session_id: str, paths: list[Path]
+    ) -> tuple[list[Path], list[Path]]:
+        # fs/write_text_file writes through the client: nothing waits for a save here.
+        return [], []
+
+    def terminal(self, session_id: str) -> CommandTerminal | None:
+        return ClientTerminal(self.connection, session_id) if self.has_terminal else None
+
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
             answer = await self.connection.request(names.SESSION_REQUEST_PERMISSION, params)
@@ -122,22 +138,35 @@ class AcpEditor:
         # An agentls extension: ACP clients validate session/update against the schema,
         # so extensions travel as an extension notification they may ignore.
         self.connection.notify(EXTENSION_UPDATE, params)
-        if kind == "retry":
-            # A client that ignores the extension still shows the retry, and why the text
-            # of the failed attempt is followed by the retry's own.
-            update = params["update"]
-            note = (
-                f"\n\n*{update.get('reason', 'The model request failed')}; retrying "
-                f"(attempt {update.get('attempt')} of {update.get('maxAttempts')})*\n\n"
-            )
+        note = _visible_note(params["update"])
+        if note is not None:
+            # A client that ignores the extension still shows what happened: a retry (and
+            # why the failed attempt's text is followed by the retry's own), a compaction,
+            # a warning.
             self.connection.notify(
                 names.SESSION_UPDATE,
-                payloads.notification(params["sessionId"], payloads.chunk(MESSAGE_CHUNK, note)),
+                payloads.notification(
+                    params["sessionId"], payloads.chunk(MESSAGE_CHUNK, f"\n\n*{note}*\n\n")
+                ),
             )
 
     @property
     def congested(self) -> bool:
         return self.writer.congested
+
+
+def _visible_note(update: dict[str, Any]) -> str | None:
+    kind = update.get("sessionUpdate")
+    if kind == "retry":
+        return (
+            f"{update.get('reason', 'The model request failed')}; retrying "
+            f"(attempt {update.get('attempt')} of {update.get('maxAttempts')})"
+        )
+    if kind == "compaction" and update.get("status") != "started":
+        return str(update.get("message", "The conversation was compacted"))
+    if kind == "notice" and update.get("level") in ("warning", "error"):
+        return str(update.get("message", ""))
+    return None
 
 
 class ClientWrites:

@@ -53,6 +53,18 @@ async def _undo(sessions: Sessions, session: Session, _argument: str) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
+async def _compact(sessions: Sessions, session: Session, _argument: str) -> str:
+    from agentls.agent.compaction import CompactionError
+
+    try:
+        result = await sessions.compact(session)
+    except CompactionError as exc:
+        return f"Not compacted: {exc}"
+    if result is None:
+        return "Nothing to compact: the conversation has no older part to summarise yet."
+    return f"{result.message} ({result.summarized_messages} messages summarised)."
+
+
 def _setter(config_id: str, label: str) -> Callable[[Sessions, Session, str], Awaitable[str]]:
     async def run(sessions: Sessions, session: Session, argument: str) -> str:
         if not argument:
@@ -79,6 +91,9 @@ async def _help(_sessions: Sessions, _session: Session, _argument: str) -> str:
 
 COMMANDS: tuple[Command, ...] = (
     Command("undo", "Undo the file changes of the last turn that changed files", None, _undo),
+    Command(
+        "compact", "Summarise the older part of the conversation to free context", None, _compact
+    ),
     Command("model", "Show or switch the model", "model name", _setter(MODEL, "Model")),
     Command("mode", "Show or switch the permission mode", " | ".join(MODES), _setter(MODE, "Mode")),
     Command(

@@ -10,8 +10,9 @@ from typing import Any
 Message = dict[str, Any]
 Block = dict[str, Any]
 
-# Thinking blocks must go back byte for byte, so they never carry a cache breakpoint.
-_UNCACHEABLE = {"thinking", "redacted_thinking"}
+# Blocks a cache breakpoint may go on. Thinking blocks, server tool blocks and any type
+# this loop does not know go back byte for byte, so they never carry one.
+_CACHEABLE = frozenset({"text", "image", "document", "search_result", "tool_use", "tool_result"})
 
 
 @dataclass
@@ -46,8 +47,54 @@ def append_user(messages: list[Message], blocks: list[Block]) -> None:
 
 
 def append_assistant(messages: list[Message], blocks: list[Block]) -> None:
-    if blocks:
+    """Add a reply; one that continues the last message (after pause_turn, or a reply cut
+    off and continued) joins it, as the API joins them."""
+    if not blocks:
+        return
+    if messages and messages[-1]["role"] == "assistant":
+        messages[-1]["content"].extend(blocks)
+    else:
         messages.append({"role": "assistant", "content": list(blocks)})
+
+
+def compacted(messages: list[Message], keep_from: int, summary: str) -> list[Message]:
+    """The conversation after a compaction: the summary of messages[:keep_from] as the
+    first user message, then messages[keep_from:] as they were. `keep_from` is either an
+    assistant message or a user message without tool results, so every tool_use keeps its
+    tool_result and the roles still alternate."""
+    block = {"type": "text", "text": summary}
+    kept = messages[keep_from:]
+    if kept and kept[0]["role"] == "user":
+        return [{"role": "user", "content": [block, *kept[0]["content"]]}, *kept[1:]]
+    return [{"role": "user", "content": [block]}, *kept]
+
+
+def moved_by_compaction(point: Checkpoint, keep_from: int, kept_user: bool) -> Checkpoint | None:
+    """Where `point` stands after `compacted(messages, keep_from, …)` (`kept_user`: whether
+    messages[keep_from] is a user message, which the summary then joins); None when it lies
+    inside the summarised part, which no rollback can reach any more."""
+    if point.length < keep_from or (
+        point.length == keep_from and point.last_content_length is not None
+    ):
+        return None
+    if point.length == keep_from:
+        # Just before messages[keep_from]: the conversation is then the summary alone.
+        return Checkpoint(1, 1) if kept_user else Checkpoint(1, None)
+    length = point.length - keep_from + (0 if kept_user else 1)
+    last = point.last_content_length
+    if kept_user and last is not None and point.length - 1 == keep_from:
+        last += 1  # that message now starts with the summary
+    return Checkpoint(length, last)
+
+
+def can_keep_from(messages: list[Message], index: int) -> bool:
+    """Whether a compaction may keep messages[index:] verbatim (see `compacted`)."""
+    if index <= 0 or index >= len(messages):
+        return False
+    message = messages[index]
+    if message["role"] == "assistant":
+        return True
+    return not any(block.get("type") == "tool_result" for block in message["content"])
 
 
 def tool_result(tool_use_id: str, text: str, *, is_error: bool) -> Block:
@@ -75,7 +122,7 @@ def for_request(messages: list[Message]) -> list[Message]:
         stripped = content[-1]["text"].rstrip()
         content = [*content[:-1], {**content[-1], "text": stripped}] if stripped else content[:-1]
     for position in range(len(content) - 1, -1, -1):
-        if content[position].get("type") not in _UNCACHEABLE:
+        if content[position].get("type") in _CACHEABLE:
             marked = dict(content[position], cache_control={"type": "ephemeral"})
             new_content = [*content[:position], marked, *content[position + 1 :]]
             return [*messages[:-1], {"role": last["role"], "content": new_content}]
@@ -119,6 +166,23 @@ class Conversation:
     def for_request(self) -> list[Message]:
         return for_request(self.messages)
 
+    def compact(self, keep_from: int, summary: str, figures: dict[str, Any]) -> None:
+        """Replace messages[:keep_from] with `summary`; journaled, so a reload resumes from
+        the compacted conversation."""
+        length = len(self.messages)
+        kept_user = self.messages[keep_from]["role"] == "user"
+        self.messages[:] = compacted(self.messages, keep_from, summary)
+        self._record(
+            {
+                "type": "compaction",
+                "keepFrom": keep_from,
+                "keptUser": kept_user,
+                "length": length,
+                "summary": summary,
+                **figures,
+            }
+        )
+
     def replay(self, record: Record) -> None:
         kind = record.get("type")
         if kind == "user":
@@ -127,6 +191,12 @@ class Conversation:
             append_assistant(self.messages, list(record["content"]))
         elif kind == "rollback":
             rollback(self.messages, Checkpoint(record["length"], record["lastContentLength"]))
+        elif kind == "compaction":
+            keep_from = record["keepFrom"]
+            if record.get("length") == len(self.messages) and can_keep_from(
+                self.messages, keep_from
+            ):
+                self.messages[:] = compacted(self.messages, keep_from, record["summary"])
 
     def repair(self, reason: str) -> None:
         """After a crash mid-turn: answer any tool call left without a result."""

@@ -15,8 +15,54 @@ class ModelRequestError(Exception):
         self.data = data or {}
 
 
+def exhausted(exc: retry_policy.RetriesExhaustedError) -> ModelRequestError:
+    return ModelRequestError(
+        f"The model request failed {exc.attempts} times; the last error: {exc.reason}. "
+        "Try again later.",
+        {"type": "retries_exhausted", "attempts": exc.attempts},
+    )
+
+
+def is_prompt_too_long(exc: BaseException) -> bool:
+    """The API refused the request because the conversation no longer fits the context
+    window (or the request body limit): compacting it may fix that."""
+    import anthropic
+
+    if not isinstance(exc, anthropic.APIStatusError):
+        return False
+    if exc.status_code == 413:
+        return True
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    message = str(error.get("message", "")) if isinstance(error, dict) else ""
+    return exc.status_code == 400 and "prompt is too long" in message.lower()
+
+
+def context_exhausted(detail: str) -> ModelRequestError:
+    return ModelRequestError(
+        f"The conversation does not fit the model's context window even after compacting it "
+        f"({detail}). Start a new session, or use a model with a larger window "
+        "(option contextWindow for a 1M-context beta).",
+        {"type": "context_window_exceeded"},
+    )
+
+
 def as_model_error(exc: Exception) -> Exception:
     import anthropic
+
+    from agentls.agent.stream import StreamProtocolError
+
+    if isinstance(exc, ModelRequestError):
+        return exc
+    if isinstance(exc, retry_policy.RetriesExhaustedError):
+        return exhausted(exc)
+    if isinstance(exc, StreamProtocolError):
+        return ModelRequestError(
+            f"The Messages API sent an event stream that breaks its own rules ({exc}); the "
+            "turn was stopped. Try again; if it persists, check ANTHROPIC_BASE_URL and any "
+            "proxy in between.",
+            {"type": "malformed_stream"},
+        )
 
     if retry_policy.is_malformed_stream(exc):
         return ModelRequestError(

@@ -1,26 +1,28 @@
-"""The Messages-API client, created lazily: importing the SDK costs more than start-up may."""
+"""The Messages-API client, and the one module that touches the anthropic SDK's streams.
+
+The SDK is imported lazily: importing it costs more than start-up may. Only public SDK API
+is used here (`AsyncStream.raw_events`, `APIStatusError`, `messages.create`); the contract
+test (tests/unit/test_sdk_contract.py) fails on an SDK upgrade that changes any of it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from agentls.agent.errors import ModelRequestError
+
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
-CONTEXT_WINDOW = 200_000
+Event = dict[str, Any]
 
-# USD per million tokens: input, output, cache write (5 min), cache read.
-_PRICES: dict[str, tuple[float, float, float, float]] = {
-    "claude-opus-4": (15.0, 75.0, 18.75, 1.5),
-    "claude-opus-4-5": (5.0, 25.0, 6.25, 0.5),
-    "claude-sonnet-4": (3.0, 15.0, 3.75, 0.3),
-    "claude-haiku-4": (1.0, 5.0, 1.25, 0.1),
-    "claude-3-5-haiku": (0.8, 4.0, 1.0, 0.08),
-}
+_NOT_A_STREAM_PREVIEW = 300  # characters of a body that is not an event stream, in the error
 
 
 class MissingApiKeyError(Exception):
@@ -32,17 +34,19 @@ class MissingApiKeyError(Exception):
         )
 
 
-def price_per_token(model: str) -> tuple[float, float, float, float] | None:
-    """The longest matching price prefix, per token; None for a model we have no price for."""
-    best = max((prefix for prefix in _PRICES if model.startswith(prefix)), key=len, default=None)
-    if best is None:
-        return None
-    return tuple(price / 1_000_000 for price in _PRICES[best])  # type: ignore[return-value]
+class StreamEndedEarlyError(Exception):
+    """The event stream ended (the connection closed cleanly) before `message_stop`: the
+    reply is incomplete, as after a dropped connection, and is retried like one."""
+
+    def __init__(self, events: int) -> None:
+        super().__init__(f"the API closed the stream after {events} events, before message_stop")
 
 
 class ModelClient:
     def __init__(self) -> None:
         self._client: AsyncAnthropic | None = None
+        self._lock = threading.Lock()
+        self._building: asyncio.Future[AsyncAnthropic] | None = None
 
     @staticmethod
     def check_credentials() -> None:
@@ -51,56 +55,83 @@ class ModelClient:
 
     def client(self) -> AsyncAnthropic:
         # One client for the server's life, so its HTTP connections are reused across turns.
-        if self._client is None:
-            import anthropic
+        with self._lock:
+            if self._client is None:
+                import anthropic
 
-            # The loop does every retry itself, mid-stream ones included, and tells the
-            # editor about each; SDK retries would be silent.
-            self._client = anthropic.AsyncAnthropic(max_retries=0)
-        return self._client
+                # The loop does every retry itself, mid-stream ones included, and tells the
+                # editor about each; SDK retries would be silent.
+                self._client = anthropic.AsyncAnthropic(max_retries=0)
+            return self._client
 
-    async def stream(self, params: dict[str, Any], read_timeout: float) -> Any:
-        import httpx2
+    async def ready(self) -> AsyncAnthropic:
+        """The client. The first call imports the SDK and builds the client on a thread
+        (about a second on a slow machine), so the event loop keeps serving meanwhile."""
+        if self._client is not None:
+            return self._client
+        if self._building is None:
+            self._building = asyncio.ensure_future(asyncio.to_thread(self.client))
+            self._building.add_done_callback(self._built)
+        # Shielded: a caller cancelled meanwhile leaves the client to the next one.
+        return await asyncio.shield(self._building)
+
+    def _built(self, future: asyncio.Future[AsyncAnthropic]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self._building = None  # the next call tries again
+
+    async def stream(
+        self, params: dict[str, Any], read_timeout: float, betas: list[str] | None = None
+    ) -> StreamEvents:
+        client = await self.ready()
+        import httpx2  # loaded with the SDK, by now
 
         # A stream that goes quiet this long (the API pings every few seconds) is dead.
         timeout = httpx2.Timeout(connect=15.0, read=read_timeout, write=30.0, pool=15.0)
-        stream = await self.client().messages.create(**params, stream=True, timeout=timeout)
+        stream = await client.messages.create(
+            **_with_betas(params, betas), stream=True, timeout=timeout
+        )
         return StreamEvents(stream)
+
+    async def create(
+        self, params: dict[str, Any], timeout: float, betas: list[str] | None = None
+    ) -> dict[str, Any]:
+        """One non-streaming request: for code that needs the whole reply before it can go on
+        (a compaction summary). The reply as the API's JSON."""
+        client = await self.ready()
+        response = await client.messages.with_raw_response.create(
+            **_with_betas(params, betas), timeout=timeout
+        )
+        body: dict[str, Any] = json.loads(await response.http_response.aread())
+        return body
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
 
 
-class Fields:
-    """One decoded event (or a part of one): its JSON object's keys as attributes.
+def _with_betas(params: dict[str, Any], betas: list[str] | None) -> dict[str, Any]:
+    """Request fields the SDK's typed `messages.create` does not know yet (beta features such
+    as `context_management`) go in `extra_body`; beta names in the `anthropic-beta` header."""
+    known = {key: value for key, value in params.items() if key not in _EXTRA_FIELDS}
+    extra = {key: value for key, value in params.items() if key in _EXTRA_FIELDS}
+    if extra:
+        known["extra_body"] = extra
+    if betas:
+        known["extra_headers"] = {"anthropic-beta": ",".join(betas)}
+    return known
 
-    The SDK builds a pydantic model per event (`construct_type`), about a third of its CPU
-    per delta; the loop only reads fields, so the parsed dict serves as they are. A field
-    the event does not carry reads as None, as an optional field of the SDK's model does.
-    """
 
-    __slots__ = ("__dict__",)
-
-    def __init__(self, fields: dict[str, Any]) -> None:
-        self.__dict__ = fields
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return None
-
-    def __repr__(self) -> str:
-        return f"Fields({self.__dict__!r})"
+_EXTRA_FIELDS = frozenset({"context_management"})
 
 
 class StreamEvents:
-    """The events of a raw `messages.create(stream=True)` stream, decoded as `Fields`.
+    """The events of a raw `messages.create(stream=True)` stream, each a plain dict.
 
-    The SDK's own SSE decoding, error events (raised as the SDK raises them, so retries
-    classify them the same) and closing are kept: only the per-event pydantic model is not
-    built. Follows `anthropic._streaming.AsyncStream.__stream__` (SDK pinned in
-    constraints.txt).
+    The SDK builds a pydantic model per event, about a third of its CPU per delta; the loop
+    only reads fields, so the parsed JSON serves as it is, and every block the API sends can
+    be kept exactly as sent. Error events are raised as the SDK raises them (so retries
+    classify them the same); a body that is not an event stream, and a stream that ends
+    before `message_stop`, are errors too, never a quiet empty answer.
     """
 
     def __init__(self, stream: Any) -> None:
@@ -117,38 +148,73 @@ class StreamEvents:
     ) -> None:
         await self._stream.close()
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[Event]:
         return self._events()
 
-    async def _events(self) -> AsyncIterator[Any]:
-        stream = self._stream
-        response = stream.response
-        observer = stream._observer
-        if observer is not None:
-            observer.begin()
+    async def _events(self) -> AsyncIterator[Event]:
+        import anthropic
+
+        response = self._stream.response
+        await _check_is_event_stream(response)
         loads = json.loads
+        count = 0
+        stopped = False
         try:
-            async for sse in stream._iter_events():
+            async for sse in anthropic.AsyncStream.raw_events(response):
                 event = sse.event
                 if event == "ping" or event is None:
                     continue
                 if event == "error":
-                    body: Any = sse.data
-                    try:
-                        body = sse.json()
-                        message = f"{body}"
-                    except Exception:
-                        message = sse.data or f"Error code: {response.status_code}"
-                    raise stream._client._make_status_error(message, body=body, response=response)
+                    raise _error_event(sse.data, response)
                 data = sse.data
                 if not data:
                     continue
-                yield loads(data, object_hook=Fields)
-            if observer is not None:
-                observer.end("read")
-        except Exception as exc:
-            if observer is not None:
-                observer.end("failed", exc)
-            raise
+                try:
+                    decoded = loads(data)
+                except RecursionError:
+                    raise ModelRequestError(
+                        f"The Messages API sent a `{event}` event nested too deeply to read "
+                        f"({len(data)} bytes, starting {data[:120]!r}); the turn was stopped.",
+                        {"type": "malformed_stream"},
+                    ) from None
+                if not isinstance(decoded, dict):
+                    raise ModelRequestError(
+                        f"The Messages API sent a `{event}` event that is not a JSON object: "
+                        f"{data[:200]!r}; the turn was stopped.",
+                        {"type": "malformed_stream"},
+                    )
+                count += 1
+                if event == "message_stop":
+                    stopped = True
+                yield decoded
+            if not stopped:
+                raise StreamEndedEarlyError(count)
         finally:
             await response.aclose()
+
+
+async def _check_is_event_stream(response: Any) -> None:
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("text/event-stream"):
+        return
+    body = (await response.aread()).decode("utf-8", errors="replace")
+    preview = body[:_NOT_A_STREAM_PREVIEW] + ("…" if len(body) > _NOT_A_STREAM_PREVIEW else "")
+    media_type = content_type.split(";")[0].strip() or "no content type"
+    raise ModelRequestError(
+        f"The Messages API answered a streaming request with {media_type} "
+        f"instead of an event stream: {preview!r}. A proxy between agentls and the API may be "
+        "buffering or rewriting responses; check ANTHROPIC_BASE_URL.",
+        {"type": "not_an_event_stream", "contentType": content_type},
+    )
+
+
+def _error_event(data: str, response: Any) -> Exception:
+    import anthropic
+
+    body: Any = data
+    try:
+        body = json.loads(data)
+        message = f"{body}"
+    except (ValueError, RecursionError):
+        message = data or f"Error code: {response.status_code}"
+    return anthropic.APIStatusError(message, response=response, body=body)

@@ -37,7 +37,8 @@ class ModelList:
     async def _fetch(self, on_change: Callable[[], None]) -> None:
         try:
             async with asyncio.timeout(FETCH_TIMEOUT):
-                page = await self._model.client().models.list(limit=100)
+                client = await self._model.ready()  # the SDK's import: off the event loop
+                page = await client.models.list(limit=100)
                 models = [(m.id, m.display_name or m.id) for m in page.data]
         except Exception as exc:  # any failure leaves the built-in list: never the user's problem
             log.info("Could not list the API's models (%s); offering the built-in list", exc)

@@ -7,10 +7,14 @@ during the stream, so the editor hears about each retry the same way.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 RETRY_ERROR_TYPES = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
@@ -28,6 +32,10 @@ def classify(exc: BaseException) -> Retryable | None:
     import anthropic
     import httpx2
 
+    from agentls.agent.model import StreamEndedEarlyError
+
+    if isinstance(exc, StreamEndedEarlyError):
+        return Retryable(f"the connection closed before the reply was complete ({exc})")
     if isinstance(exc, anthropic.APIStatusError):
         kind = _error_type(exc.body)
         if exc.status_code in RETRY_STATUSES or kind in RETRY_ERROR_TYPES:
@@ -52,7 +60,39 @@ def backoff(attempt: int, initial: float, retry_after: float | None) -> float:
 
 
 def is_malformed_stream(exc: BaseException) -> bool:
-    return isinstance(exc, json.JSONDecodeError | UnicodeDecodeError)
+    return isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError)
+
+
+class RetriesExhaustedError(Exception):
+    def __init__(self, attempts: int, reason: str) -> None:
+        super().__init__(reason)
+        self.attempts = attempts
+        self.reason = reason
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    attempts: int,
+    initial_delay: float,
+    on_retry: Callable[[int, float, str], None],
+) -> T:
+    """`attempt()` until it succeeds, an error no retry fixes (raised as is), or `attempts`
+    tries (RetriesExhaustedError, from the last error). `on_retry(next_attempt, delay, reason)`
+    runs before each wait, so the editor hears of every retry."""
+    for number in range(1, attempts + 1):
+        try:
+            return await attempt()
+        except Exception as exc:
+            retry = classify(exc)
+            if retry is None:
+                raise
+            if number == attempts:
+                raise RetriesExhaustedError(attempts, retry.reason) from exc
+            delay = backoff(number, initial_delay, retry.retry_after)
+            on_retry(number + 1, delay, retry.reason)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _error_type(body: Any) -> str | None:

@@ -15,6 +15,7 @@ never hides another.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -192,8 +193,14 @@ def wait_for_syncs(timeout: float) -> None:
 
 class SessionStore:
     def __init__(self, base: Path | None = None) -> None:
-        self.base = (base or state_dir()) / "sessions"
+        self._base = base
         self._hidden: set[tuple[Path, float]] = set()  # unreadable journals already logged
+
+    @functools.cached_property
+    def base(self) -> Path:
+        # Found on first use: the user's state folder takes platformdirs, which start-up
+        # does not need.
+        return (self._base or state_dir()) / "sessions"
 
     def folder(self, cwd: Path) -> Path:
         return self.base / hashlib.sha256(str(cwd).encode()).hexdigest()[:16]

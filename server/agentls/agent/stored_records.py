@@ -21,6 +21,8 @@ from agentls.agent.conversation import (
     Message,
     append_assistant,
     append_user,
+    can_keep_from,
+    compacted,
     rollback,
     tool_result,
 )
@@ -73,6 +75,8 @@ class _Checker:
             return self._user(content) if kind == "user" else self._assistant(content)
         if kind == "rollback":
             return self._rollback(record)
+        if kind == "compaction":
+            return self._compaction(record)
         # A record type from a newer version: replay ignores it, so it does no harm.
         self.kept.append(record)
         return None
@@ -141,6 +145,25 @@ class _Checker:
                     return "a rollback that would cut tool results off their calls; skipped"
         self.kept.append(record)
         rollback(self.messages, Checkpoint(length, last))
+        self._recount_tool_ids()
+        return None
+
+    def _compaction(self, record: Record) -> str | None:
+        keep_from, summary = record.get("keepFrom"), record.get("summary")
+        if not (
+            _count(keep_from)
+            and record.get("length") == len(self.messages)
+            and isinstance(summary, str)
+            and can_keep_from(self.messages, keep_from)  # type: ignore[arg-type]
+        ):
+            return "a compaction that does not fit the conversation before it; skipped"
+        assert isinstance(keep_from, int) and isinstance(summary, str)
+        self.kept.append(record)
+        self.messages[:] = compacted(self.messages, keep_from, summary)
+        self._recount_tool_ids()
+        return None
+
+    def _recount_tool_ids(self) -> None:
         self.tool_ids = {
             block["id"]
             for message in self.messages
@@ -148,7 +171,6 @@ class _Checker:
             for block in message["content"]
             if block["type"] == "tool_use"
         }
-        return None
 
     def _pending(self) -> list[str]:
         """Tool calls of the last message that the next one must answer first."""

@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from agentls.protocol import payloads
+
 Send = Callable[[dict[str, Any]], None]
 
 MESSAGE_CHUNK = "agent_message_chunk"
@@ -93,12 +95,7 @@ class SessionUpdates:
         await self._drained.wait()
 
     def _send_text(self, kind: str, text: str) -> None:
-        self._send(
-            {
-                "sessionId": self.session_id,
-                "update": {"sessionUpdate": kind, "content": {"type": "text", "text": text}},
-            }
-        )
+        self._send(payloads.notification(self.session_id, payloads.chunk(kind, text)))
 
     def send(self, update: dict[str, Any]) -> None:
         """Any other update; queued text goes first so the order on the wire is the order
@@ -106,25 +103,8 @@ class SessionUpdates:
         self.flush()
         self._emit(update)
 
-    def tool_call(self, tool_call_id: str, title: str, kind: str) -> None:
-        self.send(
-            {
-                "sessionUpdate": "tool_call",
-                "toolCallId": tool_call_id,
-                "title": title,
-                "kind": kind,
-                "status": "pending",
-                "rawInput": {},
-            }
-        )
-
-    def tool_call_update(self, tool_call_id: str, **fields: Any) -> None:
-        update: dict[str, Any] = {"sessionUpdate": "tool_call_update", "toolCallId": tool_call_id}
-        update.update({key: value for key, value in fields.items() if value is not None})
-        self.send(update)
-
     def _emit(self, update: dict[str, Any]) -> None:
-        params = {"sessionId": self.session_id, "update": update}
+        params = payloads.notification(self.session_id, update)
         if self._held or self._congested():
             self._held.append(params)
             self._drained.clear()

@@ -41,11 +41,6 @@ class PermissionOption(TypedDict):
     kind: Literal["allow_once", "allow_always", "reject_once", "reject_always"]
 
 
-class SessionNotification(TypedDict):
-    sessionId: str
-    update: dict[str, Any]
-
-
 def text(value: str) -> TextBlock:
     return {"type": "text", "text": value}
 
@@ -53,6 +48,11 @@ def text(value: str) -> TextBlock:
 def content(value: str) -> ContentItem:
     """Tool call content: a piece of text."""
     return {"type": "content", "content": text(value)}
+
+
+def terminal(terminal_id: str) -> dict[str, str]:
+    """Tool call content: a terminal of the client (ACP), live while the command runs."""
+    return {"type": "terminal", "terminalId": terminal_id}
 
 
 def diff(path: str, old_text: str | None, new_text: str) -> DiffItem:
@@ -63,7 +63,8 @@ def location(path: str, line: int | None) -> Location:
     return {"path": path} if line is None else {"path": path, "line": line}
 
 
-def notification(session_id: str, update: dict[str, Any]) -> SessionNotification:
+def notification(session_id: str, update: dict[str, Any]) -> dict[str, Any]:
+    """ACP `SessionNotification`, the params of `session/update`."""
     return {"sessionId": session_id, "update": update}
 
 
@@ -132,6 +133,41 @@ def usage(used: int, size: int, cost: float | None, meta: dict[str, Any]) -> dic
     if cost is not None:
         update["cost"] = {"amount": round(cost, 6), "currency": "USD"}
     return update
+
+
+def retry(
+    attempt: int,
+    max_attempts: int,
+    delay: float,
+    reason: str,
+    *,
+    superseded: dict[str, int],
+    tool_call_ids: list[str],
+) -> dict[str, Any]:
+    """agentls extension: a model request failed and is tried again."""
+    return {
+        "sessionUpdate": "retry",
+        "attempt": attempt,
+        "maxAttempts": max_attempts,
+        "delayMs": round(delay * 1000),
+        "reason": reason,
+        "superseded": superseded,
+        "toolCallIds": tool_call_ids,
+    }
+
+
+def compaction(
+    status: Literal["started", "completed", "failed"], reason: str, message: str, **figures: int
+) -> dict[str, Any]:
+    """agentls extension: the conversation is being compacted (`tokensBefore`,
+    `tokensAfter`, `summarizedMessages`, `keptMessages` as known)."""
+    return {
+        "sessionUpdate": "compaction",
+        "status": status,
+        "reason": reason,
+        "message": message,
+        **figures,
+    }
 
 
 def notice(level: Literal["info", "warning", "error"], message: str) -> dict[str, Any]:

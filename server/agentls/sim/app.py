@@ -9,8 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
+from . import replay
 from .errors import RequestRejectedError
 from .models import list_models
+from .render import render_turn
 from .script import (
     DEFAULT_ERROR_MESSAGES,
     HTTP_ERROR_TYPES,
@@ -19,10 +21,10 @@ from .script import (
     StreamFault,
     Turn,
 )
-from .sse import MALFORMED_EVENT, RenderedTurn, encode_event, error_body, new_id, render_turn
+from .sse import MALFORMED_EVENT, RenderedTurn, encode_event, error_body, new_id
 from .state import SimState
 from .tokens import apply_override
-from .validate import check_headers, last_user_text, validate_request
+from .validate import betas, check_headers, last_user_text, validate_request
 
 STATE_KEY = web.AppKey("agentls_sim_state", SimState)
 _STATUS_FOR_ERROR_TYPE = {t: s for s, t in HTTP_ERROR_TYPES.items()}
@@ -103,12 +105,16 @@ async def _messages(request: web.Request) -> web.StreamResponse:
                 "invalid_request_error",
                 f"There was an error parsing the body of your request as JSON: {exc}",
             ) from exc
-        req = validate_request(body, state.provenance)
+        req = validate_request(body, state.provenance, betas(request.headers))
         turn = state.next_turn(lambda t: _check_expect(t, req))
     except RequestRejectedError as rej:
         state.record(body, headers, rej.status, rej.message)
         return _error_response(rej.status, rej.error_type, rej.message, request_id)
 
+    if turn.replay is not None:
+        replay.note_provenance(turn.replay, state.provenance)
+        state.record(body, headers, 200, None)
+        return await _replay(request, turn.replay, request_id, stream=req.get("stream") is True)
     fault = turn.fault
     if isinstance(fault, HttpFault):
         message = fault.message or DEFAULT_ERROR_MESSAGES[fault.error_type]
@@ -135,7 +141,9 @@ async def _complete(
         if fault.kind == "drop":
             _drop(request)
             return web.Response(status=200)
-        if fault.kind == "malformed":
+        if fault.kind == "json_body":
+            return web.json_response(rendered.message, headers={"request-id": request_id})
+        if fault.kind in ("malformed", "eof"):
             return web.Response(
                 body=b'{"id":"msg_01',
                 content_type="application/json",
@@ -145,6 +153,30 @@ async def _complete(
         message = fault.message or DEFAULT_ERROR_MESSAGES[fault.error_type]
         return _error_response(status, fault.error_type, message, request_id)
     return web.json_response(rendered.message, headers={"request-id": request_id})
+
+
+async def _replay(
+    request: web.Request, captured: bytes, request_id: str, *, stream: bool
+) -> web.StreamResponse:
+    if not stream:
+        return web.json_response(replay.message(captured), headers={"request-id": request_id})
+    resp = web.StreamResponse(status=200, headers=_stream_headers(request_id))
+    await resp.prepare(request)
+    try:
+        await resp.write(captured)
+        await resp.write_eof()
+    except ConnectionResetError:
+        pass
+    return resp
+
+
+def _stream_headers(request_id: str) -> dict[str, str]:
+    return {
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "request-id": request_id,
+        "x-robots-tag": "none",
+    }
 
 
 def _drop(request: web.Request) -> None:
@@ -158,15 +190,10 @@ def _drop(request: web.Request) -> None:
 async def _stream(
     request: web.Request, state: SimState, turn: Turn, rendered: RenderedTurn, request_id: str
 ) -> web.StreamResponse:
-    resp = web.StreamResponse(
-        status=200,
-        headers={
-            "Content-Type": "text/event-stream; charset=utf-8",
-            "Cache-Control": "no-cache",
-            "request-id": request_id,
-            "x-robots-tag": "none",
-        },
-    )
+    if isinstance(turn.fault, StreamFault) and turn.fault.kind == "json_body":
+        # A buffering proxy's answer: the whole reply, as JSON, to a streaming request.
+        return web.json_response(rendered.message, headers={"request-id": request_id})
+    resp = web.StreamResponse(status=200, headers=_stream_headers(request_id))
     await resp.prepare(request)
     loop = asyncio.get_running_loop()
     fault = turn.fault if isinstance(turn.fault, StreamFault) else None
@@ -209,7 +236,9 @@ async def _stream_fault(
     if fault.kind == "drop":
         _drop(request)
         return
-    if fault.kind == "malformed":
+    if fault.kind == "eof":
+        pass  # the body ends cleanly here, without message_stop
+    elif fault.kind == "malformed":
         await resp.write(MALFORMED_EVENT)
     else:
         message = fault.message or DEFAULT_ERROR_MESSAGES[fault.error_type]

@@ -21,6 +21,16 @@ def build_parser(prog: str = "python -m agentls.sim") -> argparse.ArgumentParser
         "with ANTHROPIC_BASE_URL=http://127.0.0.1:PORT (any ANTHROPIC_API_KEY works).",
     )
     parser.add_argument("--script", type=Path, help="JSON file holding a list of turns")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a captured SSE stream (the body of a real /v1/messages response) to serve "
+        "verbatim to one request; repeat for several requests, served in order after the "
+        "--script turns",
+    )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any)")
     return parser
 
@@ -38,6 +48,13 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m agentls.sim") 
             return _fail(f"{args.script} is not valid JSON: {exc}")
         except ScriptError as exc:
             return _fail(f"{args.script} is not a valid script: {exc}")
+    for path in args.replay:
+        try:
+            state.append([{"replay": path.read_bytes()}])
+        except OSError as exc:
+            return _fail(f"{path} cannot be read: {exc}")
+        except ScriptError as exc:
+            return _fail(f"{path} cannot be replayed: {exc}")
     try:
         asyncio.run(_serve(state, args.port))
     except OSError as exc:

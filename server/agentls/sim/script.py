@@ -11,13 +11,56 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, cast
 
-StopReason: TypeAlias = Literal["end_turn", "tool_use", "max_tokens", "pause_turn", "refusal"]
+from .checks import (
+    ScriptError,
+    integer,
+    is_number,
+    mapping,
+    no_unknown_keys,
+    optional_string,
+    string,
+)
+from .script_blocks import (
+    Block,
+    OpaqueBlock,
+    RedactedThinkingBlock,
+    ServerToolResultBlock,
+    ServerToolUseBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+    parse_block,
+)
+
+__all__ = [
+    "Block",
+    "OpaqueBlock",
+    "RedactedThinkingBlock",
+    "ScriptError",
+    "ServerToolResultBlock",
+    "ServerToolUseBlock",
+    "TextBlock",
+    "ThinkingBlock",
+    "ToolUseBlock",
+]
+
+StopReason: TypeAlias = Literal[
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "pause_turn",
+    "refusal",
+    "stop_sequence",
+    "model_context_window_exceeded",
+]
 STOP_REASONS: tuple[StopReason, ...] = (
     "end_turn",
     "tool_use",
     "max_tokens",
     "pause_turn",
     "refusal",
+    "stop_sequence",
+    "model_context_window_exceeded",
 )
 
 # The error `type` the real API uses for each HTTP status it can answer with.
@@ -41,38 +84,13 @@ DEFAULT_ERROR_MESSAGES: dict[str, str] = {
     "api_error": "Internal server error",
     "overloaded_error": "Overloaded",
 }
-STREAM_FAULT_KINDS = ("sse_error", "drop", "malformed")
+# sse_error: an `error` event; drop: the connection is cut; malformed: a broken event;
+# eof: the stream ends cleanly, without message_stop; json_body: a streaming request is
+# answered with the whole message as JSON, as a buffering proxy might.
+STREAM_FAULT_KINDS = ("sse_error", "drop", "malformed", "eof", "json_body")
+StreamFaultKind: TypeAlias = Literal["sse_error", "drop", "malformed", "eof", "json_body"]
 
 NO_TURN_LEFT_TEXT = "(simulated model: no scripted reply is left for this request)"
-
-
-class ScriptError(ValueError):
-    """A script (or one of its turns) does not have the documented shape."""
-
-
-@dataclass(frozen=True)
-class TextBlock:
-    text: str
-
-
-@dataclass(frozen=True)
-class ThinkingBlock:
-    thinking: str
-
-
-@dataclass(frozen=True)
-class RedactedThinkingBlock:
-    data: str
-
-
-@dataclass(frozen=True)
-class ToolUseBlock:
-    name: str
-    input: Mapping[str, Any]
-    id: str | None = None
-
-
-Block: TypeAlias = TextBlock | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock
 
 
 @dataclass(frozen=True)
@@ -94,7 +112,7 @@ class HttpFault:
 
 @dataclass(frozen=True)
 class StreamFault:
-    kind: Literal["sse_error", "drop", "malformed"]
+    kind: StreamFaultKind
     after_deltas: int = 0
     error_type: str = "overloaded_error"
     message: str | None = None
@@ -109,6 +127,9 @@ class UsageOverride:
     output_tokens: int | None = None
     cache_read_input_tokens: int | None = None
     cache_creation_input_tokens: int | None = None
+    # message_delta's cumulative figures, where they differ from message_start's (server
+    # tools add input as they run).
+    final: UsageOverride | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +141,14 @@ class Expect:
 class Turn:
     blocks: tuple[Block, ...] = ()
     stop_reason: StopReason | None = None
-    chunk: int = 4
+    stop_sequence: str | None = None
+    # Characters per delta; None: irregular sizes, as the API sends them.
+    chunk: int | None = None
+    # Where pings go: after that many events following message_start (0: right after it);
+    # None: one after the first content_block_start, as the API usually sends it.
+    pings: tuple[int, ...] | None = None
+    # A captured SSE stream served verbatim instead of rendering the turn.
+    replay: bytes | None = None
     pace: float | None = None
     hold: Hold | None = None
     fault: Fault | None = None
@@ -134,6 +162,8 @@ class Turn:
     def effective_stop_reason(self) -> StopReason:
         if self.stop_reason is not None:
             return self.stop_reason
+        if self.stop_sequence is not None:
+            return "stop_sequence"
         if any(isinstance(b, ToolUseBlock) for b in self.blocks):
             return "tool_use"
         return "end_turn"
@@ -165,30 +195,65 @@ def parse_turn(spec: object, where: str = "turn") -> Turn:
     if isinstance(spec, str):
         # A bare string is shorthand for a one-text-block reply.
         return Turn(blocks=(TextBlock(spec),))
-    obj = _mapping(spec, where)
-    _no_unknown_keys(
-        obj, where, {"blocks", "stop_reason", "chunk", "pace", "hold", "fault", "usage", "expect"}
+    obj = mapping(spec, where)
+    if "replay" in obj:
+        no_unknown_keys(obj, where, {"replay", "expect"})
+        replay = obj["replay"]
+        if isinstance(replay, str):
+            replay = replay.encode()
+        if not isinstance(replay, bytes) or not replay.strip():
+            raise ScriptError(f"{where}: 'replay' must be the text of an SSE stream")
+        return Turn(replay=replay, expect=_parse_expect(obj.get("expect"), f"{where}, expect"))
+    no_unknown_keys(
+        obj,
+        where,
+        {
+            "blocks",
+            "stop_reason",
+            "stop_sequence",
+            "chunk",
+            "pings",
+            "pace",
+            "hold",
+            "fault",
+            "usage",
+            "expect",
+        },
     )
     raw_blocks = obj.get("blocks", [])
     if not isinstance(raw_blocks, list):
         raise ScriptError(f"{where}: 'blocks' must be a list of content blocks")
-    blocks = tuple(_parse_block(b, f"{where}, blocks[{i}]") for i, b in enumerate(raw_blocks))
+    blocks = tuple(parse_block(b, f"{where}, blocks[{i}]") for i, b in enumerate(raw_blocks))
     stop_reason = obj.get("stop_reason")
     if stop_reason is not None and stop_reason not in STOP_REASONS:
         raise ScriptError(
             f"{where}: stop_reason {stop_reason!r} is not one of {', '.join(STOP_REASONS)}"
         )
-    chunk = _int(obj.get("chunk", 4), f"{where}, chunk", minimum=1)
+    chunk = obj.get("chunk")
+    if chunk is not None:
+        chunk = integer(chunk, f"{where}, chunk", minimum=1)
+    pings = obj.get("pings")
+    if pings is not None:
+        if not isinstance(pings, list):
+            raise ScriptError(f"{where}: 'pings' must be a list of event positions")
+        pings = tuple(integer(p, f"{where}, pings", minimum=0) for p in pings)
+    stop_sequence = optional_string(obj.get("stop_sequence"), f"{where}, stop_sequence")
+    if stop_sequence is not None and stop_reason not in (None, "stop_sequence"):
+        raise ScriptError(f"{where}: 'stop_sequence' goes with stop_reason stop_sequence")
+    if stop_reason == "stop_sequence" and stop_sequence is None:
+        raise ScriptError(f"{where}: stop_reason stop_sequence needs 'stop_sequence'")
     pace_raw = obj.get("pace")
     pace: float | None = None
     if pace_raw is not None:
-        if not _is_number(pace_raw) or pace_raw <= 0:
+        if not is_number(pace_raw) or pace_raw <= 0:
             raise ScriptError(f"{where}: 'pace' must be a positive number of deltas per second")
         pace = float(pace_raw)
     return Turn(
         blocks=blocks,
         stop_reason=cast(StopReason | None, stop_reason),
+        stop_sequence=stop_sequence,
         chunk=chunk,
+        pings=pings,
         pace=pace,
         hold=_parse_hold(obj.get("hold"), f"{where}, hold"),
         fault=_parse_fault(obj.get("fault"), f"{where}, fault"),
@@ -197,68 +262,38 @@ def parse_turn(spec: object, where: str = "turn") -> Turn:
     )
 
 
-def _parse_block(spec: object, where: str) -> Block:
-    obj = _mapping(spec, where)
-    kind = obj.get("type")
-    if kind == "text":
-        _no_unknown_keys(obj, where, {"type", "text"})
-        return TextBlock(_str(obj.get("text"), f"{where}, text", non_empty=True))
-    if kind == "thinking":
-        _no_unknown_keys(obj, where, {"type", "thinking"})
-        return ThinkingBlock(_str(obj.get("thinking"), f"{where}, thinking"))
-    if kind == "redacted_thinking":
-        _no_unknown_keys(obj, where, {"type", "data"})
-        return RedactedThinkingBlock(_str(obj.get("data"), f"{where}, data", non_empty=True))
-    if kind == "tool_use":
-        _no_unknown_keys(obj, where, {"type", "name", "input", "id"})
-        tool_input = obj.get("input", {})
-        if not isinstance(tool_input, Mapping):
-            raise ScriptError(f"{where}: tool_use 'input' must be a JSON object")
-        tool_id = obj.get("id")
-        if tool_id is not None:
-            tool_id = _str(tool_id, f"{where}, id", non_empty=True)
-        return ToolUseBlock(
-            name=_str(obj.get("name"), f"{where}, name", non_empty=True),
-            input=dict(cast(Mapping[str, Any], tool_input)),
-            id=tool_id,
-        )
-    raise ScriptError(
-        f"{where}: block type {kind!r} is not one of text, thinking, redacted_thinking, tool_use"
-    )
-
-
 def _parse_hold(spec: object, where: str) -> Hold | None:
     if spec is None:
         return None
-    obj = _mapping(spec, where)
-    _no_unknown_keys(obj, where, {"name", "after_deltas"})
+    obj = mapping(spec, where)
+    no_unknown_keys(obj, where, {"name", "after_deltas"})
     return Hold(
-        name=_str(obj.get("name"), f"{where}, name", non_empty=True),
-        after_deltas=_int(obj.get("after_deltas", 0), f"{where}, after_deltas", minimum=0),
+        name=string(obj.get("name"), f"{where}, name", non_empty=True),
+        after_deltas=integer(obj.get("after_deltas", 0), f"{where}, after_deltas", minimum=0),
     )
 
 
 def _parse_fault(spec: object, where: str) -> Fault | None:
     if spec is None:
         return None
-    obj = _mapping(spec, where)
+    obj = mapping(spec, where)
     kind = obj.get("kind")
     if kind == "http":
-        _no_unknown_keys(obj, where, {"kind", "status", "retry_after", "message"})
-        status = _int(obj.get("status"), f"{where}, status", minimum=400)
+        no_unknown_keys(obj, where, {"kind", "status", "retry_after", "message"})
+        status = integer(obj.get("status"), f"{where}, status", minimum=400)
         if status not in HTTP_ERROR_TYPES:
             codes = ", ".join(str(s) for s in HTTP_ERROR_TYPES)
             raise ScriptError(f"{where}: status {status} is not one the API uses ({codes})")
         retry_after = obj.get("retry_after")
-        if retry_after is not None and (not _is_number(retry_after) or retry_after < 0):
+        if retry_after is not None and (not is_number(retry_after) or retry_after < 0):
             raise ScriptError(f"{where}: 'retry_after' must be a non-negative number of seconds")
         return HttpFault(
             status=status,
             retry_after=None if retry_after is None else float(retry_after),
-            message=_opt_str(obj.get("message"), f"{where}, message"),
+            message=optional_string(obj.get("message"), f"{where}, message"),
         )
     if kind in STREAM_FAULT_KINDS:
-        _no_unknown_keys(obj, where, {"kind", "after_deltas", "error_type", "message"})
+        no_unknown_keys(obj, where, {"kind", "after_deltas", "error_type", "message"})
         error_type = obj.get("error_type", "overloaded_error")
         if error_type not in DEFAULT_ERROR_MESSAGES:
             raise ScriptError(
@@ -266,10 +301,10 @@ def _parse_fault(spec: object, where: str) -> Fault | None:
                 + ", ".join(DEFAULT_ERROR_MESSAGES)
             )
         return StreamFault(
-            kind=cast(Literal["sse_error", "drop", "malformed"], kind),
-            after_deltas=_int(obj.get("after_deltas", 0), f"{where}, after_deltas", minimum=0),
+            kind=cast(StreamFaultKind, kind),
+            after_deltas=integer(obj.get("after_deltas", 0), f"{where}, after_deltas", minimum=0),
             error_type=cast(str, error_type),
-            message=_opt_str(obj.get("message"), f"{where}, message"),
+            message=optional_string(obj.get("message"), f"{where}, message"),
         )
     raise ScriptError(f"{where}: kind {kind!r} is not one of http, sse_error, drop, malformed")
 
@@ -277,57 +312,24 @@ def _parse_fault(spec: object, where: str) -> Fault | None:
 def _parse_usage(spec: object, where: str) -> UsageOverride | None:
     if spec is None:
         return None
-    obj = _mapping(spec, where)
+    obj = mapping(spec, where)
     names = {
         "input_tokens",
         "output_tokens",
         "cache_read_input_tokens",
         "cache_creation_input_tokens",
     }
-    _no_unknown_keys(obj, where, names)
-    values = {k: _int(v, f"{where}, {k}", minimum=0) for k, v in obj.items()}
-    return UsageOverride(**values)
+    no_unknown_keys(obj, where, {*names, "final"})
+    values = {k: integer(v, f"{where}, {k}", minimum=0) for k, v in obj.items() if k != "final"}
+    final = _parse_usage(obj.get("final"), f"{where}, final")
+    if final is not None and final.final is not None:
+        raise ScriptError(f"{where}, final: 'final' does not nest")
+    return UsageOverride(**values, final=final)
 
 
 def _parse_expect(spec: object, where: str) -> Expect | None:
     if spec is None:
         return None
-    obj = _mapping(spec, where)
-    _no_unknown_keys(obj, where, {"last_user_contains"})
-    return Expect(last_user_contains=_opt_str(obj.get("last_user_contains"), where))
-
-
-def _mapping(spec: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(spec, Mapping):
-        raise ScriptError(f"{where}: expected a JSON object, got {type(spec).__name__}")
-    return cast(Mapping[str, Any], spec)
-
-
-def _no_unknown_keys(obj: Mapping[str, Any], where: str, allowed: set[str]) -> None:
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        raise ScriptError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
-
-
-def _str(value: object, where: str, *, non_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise ScriptError(f"{where}: expected a string, got {type(value).__name__}")
-    if non_empty and not value:
-        raise ScriptError(f"{where}: must not be empty")
-    return value
-
-
-def _opt_str(value: object, where: str) -> str | None:
-    return None if value is None else _str(value, where)
-
-
-def _int(value: object, where: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ScriptError(f"{where}: expected an integer >= {minimum}, got {value!r}")
-    return value
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    obj = mapping(spec, where)
+    no_unknown_keys(obj, where, {"last_user_contains"})
+    return Expect(last_user_contains=optional_string(obj.get("last_user_contains"), where))

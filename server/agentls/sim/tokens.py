@@ -26,6 +26,23 @@ class InputUsage:
     input_tokens: int
     cache_creation_input_tokens: int
     cache_read_input_tokens: int
+    # Of the cache writes, those for one hour (the rest are for five minutes).
+    cache_creation_1h_input_tokens: int = 0
+
+    def to_api(self) -> dict[str, Any]:
+        """message_start's usage, as the API reports it."""
+        five_minutes = self.cache_creation_input_tokens - self.cache_creation_1h_input_tokens
+        return {
+            "input_tokens": self.input_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": five_minutes,
+                "ephemeral_1h_input_tokens": self.cache_creation_1h_input_tokens,
+            },
+            "output_tokens": 1,
+            "service_tier": "standard",
+        }
 
 
 class CacheTracker:
@@ -39,17 +56,20 @@ class CacheTracker:
         if not breakpoints:
             return InputUsage(total, 0, 0)
         with self._lock:
-            read_chars = max((c for h, c in breakpoints if h in self._seen), default=0)
-            self._seen.update(h for h, _ in breakpoints)
+            read_chars = max((c for h, c, _ttl in breakpoints if h in self._seen), default=0)
+            self._seen.update(h for h, _chars, _ttl in breakpoints)
         last_chars = breakpoints[-1][1]
         read = estimate_tokens(read_chars) if read_chars else 0
         created = max(0, estimate_tokens(last_chars) - read) if last_chars > read_chars else 0
-        return InputUsage(max(1, total - read - created), created, read)
+        # The writes take the TTL of the breakpoint that made them: the last one.
+        one_hour = created if breakpoints[-1][2] == "1h" else 0
+        return InputUsage(max(1, total - read - created), created, read, one_hour)
 
 
 def apply_override(usage: InputUsage, override: UsageOverride | None) -> InputUsage:
     if override is None:
         return usage
+    created = _pick(override.cache_creation_input_tokens, usage.cache_creation_input_tokens)
     return InputUsage(
         input_tokens=_pick(override.input_tokens, usage.input_tokens),
         cache_creation_input_tokens=_pick(
@@ -58,6 +78,7 @@ def apply_override(usage: InputUsage, override: UsageOverride | None) -> InputUs
         cache_read_input_tokens=_pick(
             override.cache_read_input_tokens, usage.cache_read_input_tokens
         ),
+        cache_creation_1h_input_tokens=min(usage.cache_creation_1h_input_tokens, created),
     )
 
 
@@ -65,12 +86,12 @@ def _pick(override: int | None, computed: int) -> int:
     return computed if override is None else override
 
 
-def _breakpoints(body: Mapping[str, Any]) -> list[tuple[str, int]]:
-    """(hash of the prefix, its length in characters) for every cache_control marker,
-    in the API's prefix order: tools, then system, then messages."""
+def _breakpoints(body: Mapping[str, Any]) -> list[tuple[str, int, str]]:
+    """(hash of the prefix, its length in characters, the marker's TTL) for every
+    cache_control marker, in the API's prefix order: tools, then system, then messages."""
     digest = hashlib.sha256()
     chars = 0
-    found: list[tuple[str, int]] = []
+    found: list[tuple[str, int, str]] = []
     for segment in _segments(body):
         # The marker itself is not part of the cached content: moving a marker to a later
         # block must still read the prefix cached by the earlier one.
@@ -78,7 +99,7 @@ def _breakpoints(body: Mapping[str, Any]) -> list[tuple[str, int]]:
         digest.update(text.encode("utf-8"))
         chars += len(text)
         if _has_cache_control(segment):
-            found.append((digest.copy().hexdigest(), chars))
+            found.append((digest.copy().hexdigest(), chars, _ttl(segment)))
     return found
 
 
@@ -108,6 +129,13 @@ def _has_cache_control(segment: object) -> bool:
         return True
     nested = segment.get("content")
     return isinstance(nested, list) and any(_has_cache_control(b) for b in nested)
+
+
+def _ttl(segment: object) -> str:
+    control = segment.get("cache_control") if isinstance(segment, dict) else None
+    if isinstance(control, dict) and control.get("ttl") == "1h":
+        return "1h"
+    return "5m"
 
 
 def _strip_cache_control(value: object) -> object:

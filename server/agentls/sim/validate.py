@@ -14,17 +14,25 @@ from typing import Any, cast
 from .errors import THINKING_DOCS, RequestRejectedError, bad
 from .history import check_thinking_first, check_tool_pairing
 from .signing import Provenance
+from .validate_tools import check_context_management, check_tools
 
-_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
-_SERVER_TOOLS = {
-    "bash_20250124": "bash",
-    "text_editor_20250124": "str_replace_based_edit_tool",
-    "text_editor_20250429": "str_replace_based_edit_tool",
-    "text_editor_20250728": "str_replace_based_edit_tool",
-}
 _USER_BLOCKS = ("text", "image", "document", "search_result", "tool_result")
 _ASSISTANT_BLOCKS = ("text", "thinking", "redacted_thinking", "tool_use")
+# Blocks the API writes itself and takes back only unchanged (their content is signed or
+# encrypted): accepted in an assistant message when this simulator sent them.
+_API_BLOCKS = (
+    "server_tool_use",
+    "web_search_tool_result",
+    "web_fetch_tool_result",
+    "code_execution_tool_result",
+    "bash_code_execution_tool_result",
+    "text_editor_code_execution_tool_result",
+    "mcp_tool_use",
+    "mcp_tool_result",
+    "container_upload",
+    "compaction",
+)
 _TOOL_RESULT_BLOCKS = ("text", "image", "document", "search_result")
 MAX_CACHE_CONTROL = 4
 
@@ -41,7 +49,14 @@ def check_headers(headers: Mapping[str, str]) -> None:
         raise bad("anthropic-version: header is required")
 
 
-def validate_request(body: object, provenance: Provenance) -> Mapping[str, Any]:
+def betas(headers: Mapping[str, str]) -> set[str]:
+    value = headers.get("anthropic-beta", "")
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def validate_request(
+    body: object, provenance: Provenance, beta: set[str] | None = None
+) -> Mapping[str, Any]:
     if not isinstance(body, dict):
         raise bad("body: Input should be a valid dictionary")
     req = cast(dict[str, Any], body)
@@ -59,7 +74,8 @@ def validate_request(body: object, provenance: Provenance) -> Mapping[str, Any]:
     if "stream" in req and not isinstance(req["stream"], bool):
         raise bad("stream: Input should be a valid boolean")
     _check_system(req.get("system"))
-    tool_names = _check_tools(req.get("tools"))
+    tool_names = check_tools(req.get("tools"), beta or set())
+    check_context_management(req.get("context_management"), beta or set())
     thinking = _check_thinking(req.get("thinking"), max_tokens)
     _check_tool_choice(req.get("tool_choice"), tool_names, thinking)
     _check_messages(req["messages"], thinking, provenance)
@@ -104,42 +120,6 @@ def _check_system(system: object) -> None:
         if not isinstance(block, dict) or block.get("type") != "text":
             raise bad(f"system.{j}.type: Input should be 'text'")
         _check_text(block, f"system.{j}")
-
-
-def _check_tools(tools: object) -> set[str]:
-    if tools is None:
-        return set()
-    if not isinstance(tools, list):
-        raise bad("tools: Input should be a valid list")
-    names: set[str] = set()
-    for i, tool in enumerate(cast(list[object], tools)):
-        if not isinstance(tool, dict):
-            raise bad(f"tools.{i}: Input should be a valid dictionary")
-        kind = tool.get("type") or "custom"
-        name = tool.get("name")
-        if kind == "custom":
-            if not isinstance(name, str) or not _TOOL_NAME.match(name):
-                raise bad(
-                    f"tools.{i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
-                )
-            schema = tool.get("input_schema")
-            if schema is None:
-                raise bad(f"tools.{i}.custom.input_schema: Field required")
-            if not isinstance(schema, dict) or schema.get("type") != "object":
-                raise bad(f"tools.{i}.custom.input_schema.type: Input should be 'object'")
-        elif kind in _SERVER_TOOLS:
-            if name != _SERVER_TOOLS[kind]:
-                raise bad(f"tools.{i}.{kind}.name: Input should be '{_SERVER_TOOLS[kind]}'")
-        else:
-            tags = ", ".join(f"'{t}'" for t in sorted([*_SERVER_TOOLS, "custom"]))
-            raise bad(
-                f"tools.{i}: Input tag '{kind}' found using 'type' does not match any of the "
-                f"expected tags: {tags}"
-            )
-        if name in names:
-            raise bad(f"tools: Tool names must be unique. Duplicate name: {name}")
-        names.add(cast(str, name))
-    return names
 
 
 def _check_thinking(thinking: object, max_tokens: int) -> bool:
@@ -241,6 +221,14 @@ def _check_content(
         if not isinstance(block, dict):
             raise bad(f"{where}: Input should be a valid dictionary")
         kind = block.get("type")
+        if role == "assistant" and kind not in allowed and provenance.block_ok(block):
+            blocks.append(block)  # the API's own block, sent back unchanged
+            continue
+        if role == "assistant" and kind in _API_BLOCKS:
+            raise bad(
+                f"{where}: this `{kind}` block is not one the API sent, or it was changed: "
+                "blocks the API writes must be sent back exactly as received"
+            )
         if kind not in allowed:
             raise bad(
                 f"{where}: Input tag '{kind}' found using 'type' does not match any of the "
@@ -290,6 +278,9 @@ def _check_block(block: dict[str, Any], where: str, provenance: Provenance) -> N
 
 
 def _check_text(block: Mapping[str, Any], where: str) -> None:
+    citations = block.get("citations")
+    if citations is not None and not isinstance(citations, list):
+        raise bad(f"{where}.text.citations: Input should be a valid list")
     text = block.get("text")
     if not isinstance(text, str):
         raise bad(f"{where}.text: Input should be a valid string")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.metadata
 import os
 import shutil
 import sys
@@ -27,6 +26,8 @@ MATCH_SEPARATOR = b":"
 @functools.cache
 def rg_path() -> str:
     """The `rg` executable; ToolError if there is none."""
+    import importlib.metadata  # about 14 ms: here, not at start-up
+
     names = ("rg.exe", "rg") if sys.platform == "win32" else ("rg",)
     folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
     with contextlib.suppress(importlib.metadata.PackageNotFoundError):

@@ -14,9 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from agentls.tools import ripgrep
 from agentls.tools.base import (
@@ -35,6 +33,9 @@ from agentls.tools.processes import child_env, run_guarded
 from agentls.tools.walk import LINEAR, visible
 from agentls.workspace.documents import DocumentReadError, read_text
 from agentls.workspace.paths import relative_display, resolve_in_workspace
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec  # loaded by the first glob: start-up does not need it
 
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_CAP = 500
@@ -209,6 +210,8 @@ def _expand_braces(glob: str) -> list[str]:
 def _compile_glob(glob: str) -> GitIgnoreSpec:
     if "\0" in glob or "\n" in glob:
         raise ToolError("`glob` must be a single line without NUL bytes, e.g. `*.py`")
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(_expand_braces(glob), backend=LINEAR)
 
 

@@ -12,11 +12,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+from typing import TYPE_CHECKING
 
 from agentls.workspace.paths import WorkspacePathError, resolve_in_workspace
+
+if TYPE_CHECKING:
+    # Loaded by the first walk: start-up does not need it (about 10 ms).
+    from pathspec import GitIgnoreSpec
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 _MAX_GITIGNORE_BYTES = 1_000_000
 # pathspec turns patterns into regular expressions; Python's `re` backtracks, so a
@@ -58,6 +61,8 @@ class GitIgnores:
         pathspec, like git, ignores ``build/out.js`` because ``build/`` is ignored; for a
         directory the user named explicitly, we want its contents, as ripgrep does.
         """
+        from pathspec import GitIgnoreSpec
+
         layers: list[tuple[Path, GitIgnoreSpec]] = []
         for base, spec in self.layers:
             chain = [d for d in (directory, *directory.parents) if d.is_relative_to(base)]
@@ -80,6 +85,8 @@ class GitIgnores:
                 data = handle.read(_MAX_GITIGNORE_BYTES)
         except (OSError, WorkspacePathError):
             return None
+        from pathspec import GitIgnoreSpec
+
         lines = data.decode("utf-8", errors="replace").splitlines()
         return GitIgnoreSpec.from_lines(lines, backend=LINEAR)
 
@@ -174,4 +181,6 @@ def visible(root: Path, start: Path, path: Path) -> bool:
 
 def _matches(pattern: GitIgnoreSpecPattern, rel: str) -> bool:
     """`pattern.match_file`, in linear time (see LINEAR)."""
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec([pattern], backend=LINEAR).check_file(rel).include is True
