@@ -127,7 +127,17 @@ export interface Compaction {
 /** agentls: the pending changes of the session changed; ask `agentls/changes`. */
 export interface ChangesUpdate {
   sessionUpdate: 'changes_update';
-  files?: ChangedFile[];
+  /** A summary per file: clients fetch the hunks with `agentls/changes`. */
+  files?: ChangedFileSummary[];
+}
+
+export interface ChangedFileSummary {
+  path: string;
+  uri: string;
+  status: 'modified' | 'created' | 'deleted';
+  added: number;
+  removed: number;
+  hunks: number;
 }
 
 /** agentls: the MCP servers of the session or their status changed. */

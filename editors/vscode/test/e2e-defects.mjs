@@ -221,7 +221,9 @@ export function defects(h) {
       await h.runCommand('View: Close Primary Side Bar');
       await h.release('hidden');
       const rows = page.locator('.quick-input-list .monaco-list-row');
-      await until('the permission quick pick', async () => (await rows.count()) >= 2);
+      // The palette that ran the command may still be closing: wait for the question itself.
+      const title = page.locator('.quick-input-widget .quick-input-title', { hasText: 'The agent wants to' });
+      await until('the permission quick pick', async () => (await title.isVisible()) && (await rows.count()) >= 2);
       const labels = (await rows.locator('.label-name').allTextContents()).map(norm);
       assert.ok(labels.includes('Reject'), labels.join(' | '));
       assert.ok(!labels.some((l) => /allow\s+allow|reject\s+reject/i.test(l)), `doubled labels: ${labels.join(' | ')}`);

@@ -24,7 +24,8 @@ export class Changes implements vscode.CodeLensProvider, vscode.Disposable {
     this.disposables.push(
       sessions.onUpdate(({ session, update }) => {
         if (update.sessionUpdate === 'changes_update') {
-          void this.refresh(session.id, update.files);
+          // The update carries a summary per file (counts); the hunks come from agentls/changes.
+          void this.refresh(session.id);
         }
       }),
       sessions.onTurnEnded((session) => void this.refresh(session.id)),

@@ -77,7 +77,12 @@ export class App {
 
   receive(events: HostEvent[]): void {
     for (const event of events) {
-      this.apply(event);
+      // One event the panel cannot draw must not cost the rest of the batch.
+      try {
+        this.apply(event);
+      } catch (error) {
+        console.error('agentls panel: could not show an event', event, error);
+      }
     }
     this.schedule();
   }
