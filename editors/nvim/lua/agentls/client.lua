@@ -74,10 +74,10 @@ function M.start()
   local cmd = cfg.cmd
   if type(cmd) == 'table' and vim.fn.executable(cmd[1]) == 0 then
     return nil,
-      ('agentls: cannot start the server: %q is not an executable on PATH. Install agentls '
-        .. '(pip install agentls) or set cmd in require("agentls").setup(); see :checkhealth agentls'):format(
-        cmd[1]
-      )
+      (
+        'agentls: cannot start the server: %q is not an executable on PATH. Install agentls '
+        .. '(pip install agentls) or set cmd in require("agentls").setup(); see :checkhealth agentls'
+      ):format(cmd[1])
   end
   local buf = vim.api.nvim_get_current_buf()
   cfg.root_dir = cfg.root_dir or M.root_for(buf, cfg.root_markers or config.options.root_markers)
@@ -133,7 +133,10 @@ end
 ---@param client_id integer
 function M.exited(client_id)
   if waiting[client_id] then
-    vim.notify('agentls: the server exited before it was ready; see :LspLog and :checkhealth agentls', vim.log.levels.ERROR)
+    vim.notify(
+      'agentls: the server exited before it was ready; see :LspLog and :checkhealth agentls',
+      vim.log.levels.ERROR
+    )
   end
   waiting[client_id] = nil
   started[client_id] = nil

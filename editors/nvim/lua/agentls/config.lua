@@ -71,11 +71,10 @@ function M.validate(opts)
   for key in pairs(opts) do
     if not plugin_keys[key] and not server[key] then
       return nil,
-        ('agentls.setup(): unknown option %q; plugin options are cmd, cmd_env, root_markers, '
-          .. 'autostart, panel; server options are %s'):format(
-          tostring(key),
-          table.concat(M.SERVER_KEYS, ', ')
-        )
+        (
+          'agentls.setup(): unknown option %q; plugin options are cmd, cmd_env, root_markers, '
+          .. 'autostart, panel; server options are %s'
+        ):format(tostring(key), table.concat(M.SERVER_KEYS, ', '))
     end
   end
   local ok, err = pcall(vim.validate, 'cmd', opts.cmd, 'table', true)

@@ -100,7 +100,11 @@ function M.prompt(text, buf, selection, root)
       },
       _meta = { agentls = { range = selection.range } },
     }
-    context = ('with the selection of %s, lines %d-%d'):format(shown or 'an unnamed buffer', selection.first, selection.last)
+    context = ('with the selection of %s, lines %d-%d'):format(
+      shown or 'an unnamed buffer',
+      selection.first,
+      selection.last
+    )
   end
   if uri then
     blocks[#blocks + 1] = { type = 'resource_link', uri = uri, name = shown }

@@ -20,12 +20,10 @@ function M.stale_reason(edit)
       if bufnr ~= -1 and vim.api.nvim_buf_is_loaded(bufnr) then
         local current = vim.lsp.util.buf_versions[bufnr]
         if current > version then
-          return ('%s was changed in the editor (version %d) after the agent read it '
-            .. '(version %d); the edit was not applied: read the file again and redo the edit'):format(
-            vim.fn.fnamemodify(fname, ':~:.'),
-            current,
-            version
-          )
+          return (
+            '%s was changed in the editor (version %d) after the agent read it '
+            .. '(version %d); the edit was not applied: read the file again and redo the edit'
+          ):format(vim.fn.fnamemodify(fname, ':~:.'), current, version)
         end
       end
     end

@@ -73,7 +73,10 @@ function M.check()
   local cfg = client_config()
   local cmd = cfg.cmd
   if type(cmd) ~= 'table' or type(cmd[1]) ~= 'string' then
-    health.error('no server command configured', { 'set cmd in require("agentls").setup({ cmd = { "agentls", "serve" } })' })
+    health.error(
+      'no server command configured',
+      { 'set cmd in require("agentls").setup({ cmd = { "agentls", "serve" } })' }
+    )
     return
   end
   if vim.fn.executable(cmd[1]) == 0 then
@@ -90,7 +93,13 @@ function M.check()
     local info = result.serverInfo or {}
     local experimental = (result.capabilities or {}).experimental or {}
     local ext = experimental.agentls or {}
-    health.ok(('the server starts: %s %s (protocol %s)'):format(info.name or '?', info.version or '?', tostring(ext.protocolVersion or '?')))
+    health.ok(
+      ('the server starts: %s %s (protocol %s)'):format(
+        info.name or '?',
+        info.version or '?',
+        tostring(ext.protocolVersion or '?')
+      )
+    )
     local methods = {}
     for _, m in ipairs(ext.methods or {}) do
       methods[m] = true
@@ -131,12 +140,14 @@ function M.check()
   end
   for _, client in ipairs(clients) do
     local state = require('agentls.session').states[client.id]
-    health.info(('client %d: root %s, session %s%s'):format(
-      client.id,
-      client.root_dir or '(none)',
-      state and state.session_id or '(none yet)',
-      state and state.turn and ', a turn is running' or ''
-    ))
+    health.info(
+      ('client %d: root %s, session %s%s'):format(
+        client.id,
+        client.root_dir or '(none)',
+        state and state.session_id or '(none yet)',
+        state and state.turn and ', a turn is running' or ''
+      )
+    )
   end
 end
 

@@ -111,8 +111,7 @@ function Panel:show()
     return
   end
   local o = self.opts
-  local split = ({ right = 'right', left = 'left', top = 'above', bottom = 'below' })[o.position]
-    or 'right'
+  local split = ({ right = 'right', left = 'left', top = 'above', bottom = 'below' })[o.position] or 'right'
   local vertical = split == 'right' or split == 'left'
   self.win = api.nvim_open_win(self.buf, false, {
     split = split,

@@ -290,7 +290,9 @@ function M.on_exit(client_id, code, signal)
     fire('AgentlsTurnEnd', { client_id = client_id, error = { message = 'server exited' } })
   end
   if code ~= 0 or signal ~= 0 or state.turn then
-    state.panel:error(('the server exited (code %d, signal %d); the next :AgentAsk starts it again'):format(code, signal))
+    state.panel:error(
+      ('the server exited (code %d, signal %d); the next :AgentAsk starts it again'):format(code, signal)
+    )
   end
 end
 
