@@ -49,7 +49,7 @@ function M.handle(_, params, ctx)
   local options = M.options(params)
   local tool_call = params.toolCall or {}
   local session = require('agentls.session')
-  session.permission_pending(ctx.client_id, params.sessionId, tool_call.toolCallId, true)
+  session.permission_pending(ctx.client_id, params.sessionId, tool_call, true)
   local select_opts = {
     prompt = ('agentls wants to %s. Allow?'):format(M.describe(tool_call)),
     kind = 'agentls.permission',
@@ -77,7 +77,7 @@ function M.handle(_, params, ctx)
     end
     choice = options[vim.fn.inputlist(lines)]
   end
-  session.permission_pending(ctx.client_id, params.sessionId, tool_call.toolCallId, false)
+  session.permission_pending(ctx.client_id, params.sessionId, tool_call, false)
   return M.result(choice or nil)
 end
 
