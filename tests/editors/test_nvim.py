@@ -431,3 +431,90 @@ def test_a_retried_request_replaces_the_failed_attempts_text(
     assert f" s (attempt 2 of 5)_\n\n{RETRIED_ANSWER}\n\n_end_turn · tokens:" in agent, agent
     assert data["end_is_buffer_end"]
     assert [r["status"] for r in sim.requests] == [200, 200]
+
+
+# --- defects of issue 13, each seen in a real Neovim -------------------------------------
+
+
+def test_the_statusline_drops_the_activity_when_the_turn_ends_or_the_server_dies(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            text_turn(LONG_TEXT, chunk=20, hold={"name": "first", "after_deltas": 2}),
+            text_turn(LONG_TEXT, chunk=20, hold={"name": "second", "after_deltas": 2}),
+        ]
+    )
+    run = run_nvim("statusline", workspace, sim, tmp_path)
+    data = run.data
+    assert data["during"].startswith("agentls: "), data
+    idle = data["status_after"]
+    assert idle.startswith("agentls: sonnet-4-5 · default"), data
+    # Drawn at the next screen update, without anything else asking for a redraw.
+    assert data["after"] == idle, data
+    assert data["during_second"] != idle
+    activity = data["during_second"].removeprefix("agentls: ").split(" · ")[0]
+    assert activity not in data["after_kill"], data
+
+
+def test_a_new_prompt_scrolls_the_panel_to_it_and_follows(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    long_answer = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(40))
+    sim.load(
+        [
+            text_turn(long_answer),
+            text_turn("Second answer, " * 30, chunk=15, hold={"name": "second", "after_deltas": 3}),
+        ]
+    )
+    run = run_nvim("follow", workspace, sim, tmp_path)
+    data = run.data
+    assert data["top_before"] == 1
+    # Mid-answer: the end of the panel is on screen, the prompt just above it.
+    assert data["bottom_visible"] == data["last_line"], data
+    assert data["cursor"] == data["last_line"], data
+    assert data["bottom_after"] == data["last_after"], data
+
+
+def test_each_tabpage_shows_the_panel_where_the_user_is(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            text_turn("First answer."),
+            text_turn(
+                "Second answer, streamed. " * 5,
+                chunk=10,
+                hold={"name": "second", "after_deltas": 2},
+            ),
+        ]
+    )
+    run = run_nvim("tabs", workspace, sim, tmp_path)
+    data = run.data
+    assert data["tab1_has_panel"]
+    assert data["tab2_has_panel_during"], data
+    # Tab 2's panel window followed the answer to its end.
+    assert data["tab2_cursor"] == data["line_count"], data
+    # :AgentPanel in tab 2 hides tab 2's panel only, and brings it back.
+    assert not data["tab2_after_toggle"] and data["tab1_after_toggle"]
+    assert data["tab2_after_second_toggle"] and data["focus_in_compose"]
+    # :q in tab 2's code window closed the tab, panel included; tab 1 keeps its panel.
+    assert data["quit_from"].endswith("src/util.py")
+    assert (data["tabs_before_quit"], data["tabs_after_quit"]) == (2, 1), data
+    assert data["tab1_still_has_panel"]
+    # The panel was never left alone in the last tab: transcript, compose, a code window.
+    assert data["windows_after_close"] == 3, data
+
+
+def test_the_builtin_select_shows_awaiting_permission_before_it_asks(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(edit_turns())
+    run = run_nvim(
+        "permission_builtin", workspace, sim, tmp_path, options={"permissionMode": "ask"}
+    )
+    (asked,) = run.data["asked"]
+    assert "src/util.py" in asked["lines"][0]
+    screen = "\n".join(asked["screen"])
+    assert "Edit src/util.py — awaiting" in screen, screen
+    assert "Edit src/util.py — done" in run.data["panel"]

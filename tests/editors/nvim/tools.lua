@@ -23,7 +23,7 @@ H.run(function(data)
       break
     end
   end
-  vim.api.nvim_win_call(H.panel():win(), function()
+  vim.api.nvim_win_call(H.panel_win(), function()
     data.folded = vim.fn.foldclosed(row + 1)
   end)
 end)

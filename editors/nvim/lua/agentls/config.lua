@@ -64,7 +64,7 @@ M.PLUGIN = {
     description = 'the chat panel',
     fields = {
       position = { type = { 'string' }, enum = { 'right', 'left', 'top', 'bottom' }, description = 'where it opens' },
-      size = { type = { 'integer' }, min = 10, description = 'width (left, right) or height (top, bottom)' },
+      size = { type = { 'integer' }, min = 5, description = 'width (left, right) or height (top, bottom)' },
       compose_height = { type = { 'integer' }, min = 1, description = 'height of the compose area' },
       follow = { type = { 'boolean' }, description = 'scroll with new text while the cursor is at the end' },
       markdown = { type = { 'boolean' }, description = 'treesitter highlighting and concealed markup' },
