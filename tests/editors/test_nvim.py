@@ -518,3 +518,36 @@ def test_the_builtin_select_shows_awaiting_permission_before_it_asks(
     screen = "\n".join(asked["screen"])
     assert "Edit src/util.py — awaiting" in screen, screen
     assert "Edit src/util.py — done" in run.data["panel"]
+
+
+def test_agent_restart_and_a_dead_server_resume_the_session(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load([text_turn("I will remember 42."), text_turn("It was 42."), text_turn("Still 42.")])
+    run = run_nvim("restart", workspace, sim, tmp_path)
+    data = run.data
+    assert data["restarted"] and data["resumed_session"] == data["session"]
+    assert "Session resumed" in data["panel_after_restart"]
+    assert "The server exited (code" in data["panel_after_kill"]
+    assert data["panel_after_kill"].count("Session resumed") == 2
+    assert data["final_session"] == data["session"]
+    # Each prompt after a restart went to the model with the conversation before it.
+    counts = [len(r["body"]["messages"]) for r in sim.requests]
+    assert counts == [1, 3, 5], counts
+    assert "Remember the number 42" in json.dumps(sim.requests[2]["body"]["messages"][0])
+
+
+def test_without_a_key_the_panel_and_checkhealth_say_how_to_set_it(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    env = {"ANTHROPIC_API_KEY": "", "ANTHROPIC_AUTH_TOKEN": ""}
+    run = run_nvim("nokey", workspace, sim, tmp_path, env=env)
+    data = run.data
+    assert data["error"]["data"]["type"] == "no_api_key"
+    assert "No API key" in data["panel"] and ":AgentRestart" in data["panel"]
+    report = data["report"]
+    assert "no API key" in report and "export ANTHROPIC_API_KEY=" in report, report
+    assert ":let $ANTHROPIC_API_KEY" in report and ":AgentRestart" in report
+    # An ordinary error is one line in the LSP log, not a traceback.
+    assert "Traceback" not in run.lsp_log, run.lsp_log[-3000:]
+    assert sim.requests == []

@@ -81,8 +81,9 @@ function M.check()
   end
   if vim.fn.executable(cmd[1]) == 0 then
     health.error(('%q is not an executable on PATH'):format(cmd[1]), {
-      'install the server: pip install agentls',
-      'or point setup({ cmd = { "/path/to/agentls", "serve" } }) at it',
+      'install the server from a checkout of the agentls repository: pipx install /path/to/agentls '
+        .. '(or: uv tool install /path/to/agentls)',
+      'or point setup({ cmd = { "/path/to/agentls/.venv/bin/agentls", "serve" } }) at it',
     })
     return
   end
@@ -125,8 +126,11 @@ function M.check()
     health.ok('ANTHROPIC_AUTH_TOKEN is set')
   else
     health.warn('no API key: neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set', {
-      'export ANTHROPIC_API_KEY in the shell that starts Neovim',
-      'or pass it to the server only: setup({ cmd_env = { ANTHROPIC_API_KEY = ... } })',
+      'export ANTHROPIC_API_KEY=sk-ant-... in the shell that starts Neovim',
+      'or pass it to the server only, e.g. from a file: setup({ cmd_env = { ANTHROPIC_API_KEY = '
+        .. 'vim.fn.readfile(vim.fn.expand("~/.config/anthropic/key"))[1] } })',
+      'or set it in this Neovim with :let $ANTHROPIC_API_KEY = "sk-ant-..."',
+      'then :AgentRestart, so the server starts again with the key',
     })
   end
   local base = env.ANTHROPIC_BASE_URL or vim.env.ANTHROPIC_BASE_URL
