@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         type=json.loads,
         default=None,
         metavar="JSON",
-        help='server options as JSON, e.g. \'{"model": "claude-sonnet-4-5"}\'',
+        help='server options as JSON, e.g. \'{"model": "claude-opus-5"}\'',
     )
     demo = commands.add_parser("demo", help="a scripted session on the built-in simulator")
     demo.add_argument("--pace", type=float, default=40.0, help="simulated tokens per second")

@@ -14,6 +14,10 @@ from typing import Any
 
 PERMISSION_MODES = ("default", "ask", "acceptAll", "readOnly")
 EDIT_TARGETS = ("editor", "disk")
+REVIEW_MODES = ("after", "before")
+# Sonnet 4.5, the default before, reaches its end of life on 2026-11-30 (the SDK's
+# DEPRECATED_MODELS); Sonnet 5 has a price and a context window in agent/usage.py.
+DEFAULT_MODEL = "claude-sonnet-5"
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a coding agent working inside the user's editor. The workspace root is {cwd}. "
@@ -42,7 +46,7 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("model", "model", ("string",), "claude-sonnet-4-5", "Messages API model name"),
+    Option("model", "model", ("string",), DEFAULT_MODEL, "Messages API model name"),
     Option(
         "maxTokens", "max_tokens", ("integer",), 8192, "`max_tokens` of each model request", None, 1
     ),
@@ -89,6 +93,24 @@ OPTIONS: tuple[Option, ...] = (
         "`editor` (through the editor: `workspace/applyEdit`, ACP `fs/write_text_file`) or "
         "`disk` (atomic writes)",
         EDIT_TARGETS,
+    ),
+    Option(
+        "review",
+        "review",
+        ("string",),
+        "after",
+        "`after`: edits apply at once and wait in the pending changes for review "
+        "(`agentls/changes`); `before`: each edit is shown as a diff in the permission request "
+        "and applied only if accepted",
+        REVIEW_MODES,
+    ),
+    Option(
+        "saveBeforeCommands",
+        "save_before_commands",
+        ("boolean",),
+        True,
+        "before a command runs, ask the editor to save the documents the agent changed "
+        "(`agentls/saveDocuments`), so the command sees them",
     ),
     Option(
         "commandTimeout",
@@ -178,13 +200,15 @@ BY_KEY = {option.key: option for option in OPTIONS}
 
 @dataclass(frozen=True)
 class Config:
-    model: str = "claude-sonnet-4-5"
+    model: str = DEFAULT_MODEL
     max_tokens: int = 8192
     max_turn_requests: int = 20
     thinking: dict[str, Any] | None = None
     system_prompt: str | None = None
     permission_mode: str = "default"
     edits: str = "editor"
+    review: str = "after"
+    save_before_commands: bool = True
     command_timeout: float = 120.0
     max_retries: int = 4
     retry_initial_delay: float = 1.0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from agentls.client.connection import server_command
+from tests.acp_agent.terminals import Terminals
 from tests.e2e.harness import wait_until
 
 Update = dict[str, Any]
@@ -37,6 +38,7 @@ class AcpClient:
     reads: list[Path] = field(default_factory=list)
     permission_requests: list[dict[str, Any]] = field(default_factory=list)
     permission_handler: PermissionHandler | None = None
+    terminals: Terminals = field(default_factory=Terminals)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     # --- acp.Client -----------------------------------------------------------------------
@@ -94,6 +96,25 @@ class AcpClient:
         self.writes.append((file, content))
         self._changed.set()
         return WriteTextFileResponse()
+
+    # terminal/*: real processes, as an editor's terminal runs them (terminals.py).
+
+    async def create_terminal(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.terminals.create_terminal(*args, **kwargs)
+
+    async def terminal_output(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.terminals.terminal_output(*args, **kwargs)
+
+    async def wait_for_terminal_exit(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.terminals.wait_for_terminal_exit(*args, **kwargs)
+
+    async def kill_terminal(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.terminals.kill_terminal(*args, **kwargs)
+
+    async def release_terminal(self, *args: Any, **kwargs: Any) -> Any:
+        result = await self.terminals.release_terminal(*args, **kwargs)
+        self._changed.set()
+        return result
 
     async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError(method)

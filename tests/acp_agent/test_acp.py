@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from agentls.config import DEFAULT_MODEL
 from tests.acp_agent.harness import AcpSession, acp_agent
 from tests.e2e.test_core import text_turn, view_turn
 
@@ -278,4 +279,4 @@ async def test_the_model_choices_come_from_the_apis_list(acp: AcpSession, sim: A
     listed = models()
     assert listed is not None and "claude-opus-4-5-20251101" in listed
     # The configured model stays choosable though the list names it by its dated id.
-    assert listed[0] == "claude-sonnet-4-5"
+    assert listed[0] == DEFAULT_MODEL

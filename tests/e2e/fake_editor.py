@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
@@ -28,6 +29,7 @@ class FakeEditor:
         self.applied: list[types.ApplyWorkspaceEditParams] = []
         # Runs before an edit is applied: lets a test type into a buffer at the worst moment.
         self.before_apply: Callable[[], None] | None = None
+        self.save_requests: list[list[str]] = []  # the uris of each agentls/saveDocuments
         # VS Code saves what an edit changed in files that were not open (its
         # `files.refactoring.autoSave`, on by default); the LSP leaves that to the editor.
         self.saves_closed_files = saves_closed_files
@@ -36,6 +38,11 @@ class FakeEditor:
         self.hold_reports = False
         self.held_reports: list[tuple[str, Buffer]] = []
         client.apply_edit_handler = self.apply
+
+        def save_documents(params: dict[str, Any]) -> dict[str, Any]:
+            return self._save_documents(params)
+
+        client.feature("agentls/saveDocuments")(save_documents)
 
     def open(self, path: Path) -> None:
         uri = _uri(path)
@@ -62,6 +69,20 @@ class FakeEditor:
     def save_all(self) -> None:
         for uri, buffer in self.buffers.items():
             Path(to_fs_path(uri) or "").write_text(buffer.text)
+
+    def _save_documents(self, params: dict[str, Any]) -> dict[str, Any]:
+        """`agentls/saveDocuments`: writes each buffer asked for, as the user's save would."""
+        uris = [uri for uri in params["uris"] if uri in self.buffers]
+        self.save_requests.append(list(params["uris"]))
+        for uri in uris:
+            Path(to_fs_path(uri) or "").write_text(self.buffers[uri].text)
+            if self.buffers[uri].reported:
+                self.client.text_document_did_save(
+                    types.DidSaveTextDocumentParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri)
+                    )
+                )
+        return {"saved": uris}
 
     def apply(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         self.applied.append(params)

@@ -105,7 +105,8 @@ async def test_create_a_new_file(agent: Agent, sim: Any) -> None:
     )
     session = await agent.client.new_session()
     await agent.client.prompt(session, "make notes")
-    assert (agent.root / "docs/notes.md").read_text() == "# Notes\n"
+    # On disk with exactly the model's text, not an empty file and an unsaved buffer.
+    assert (agent.root / "docs/notes.md").read_bytes() == b"# Notes\n"
     assert editor.applied == []
     final = last_tool_update(agent, session)
     assert final["content"][1] == {

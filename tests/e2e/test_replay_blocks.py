@@ -57,6 +57,7 @@ def usage_meta(agent: Agent, session: str) -> dict[str, Any]:
     return meta
 
 
+@pytest.mark.options({"model": "claude-sonnet-4-5"})  # the model that streamed the fixture
 async def test_text_with_pings_and_padding_streams_exactly_and_usage_is_complete(
     agent: Agent, sim: Any
 ) -> None:

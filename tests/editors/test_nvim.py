@@ -177,7 +177,7 @@ def test_streamed_text_appears_in_the_panel_before_the_turn_ends(
     assert kinds[0] == "begin" and kinds[-1] == "end"
     assert data["status_during"].startswith("agentls: ")
     # Idle, the statusline shows the session's settings and use, no activity.
-    assert data["status_after"].startswith("agentls: sonnet-4-5 · default · "), data
+    assert data["status_after"].startswith("agentls: sonnet-5 · default · "), data
     assert data["status_during"] != data["status_after"]
 
 
@@ -449,7 +449,7 @@ def test_the_statusline_drops_the_activity_when_the_turn_ends_or_the_server_dies
     data = run.data
     assert data["during"].startswith("agentls: "), data
     idle = data["status_after"]
-    assert idle.startswith("agentls: sonnet-4-5 · default"), data
+    assert idle.startswith("agentls: sonnet-5 · default"), data
     # Drawn at the next screen update, without anything else asking for a redraw.
     assert data["after"] == idle, data
     assert data["during_second"] != idle
@@ -551,3 +551,29 @@ def test_without_a_key_the_panel_and_checkhealth_say_how_to_set_it(
     # An ordinary error is one line in the LSP log, not a traceback.
     assert "Traceback" not in run.lsp_log, run.lsp_log[-3000:]
     assert sim.requests == []
+
+
+NOTES = "# Notes\n\nWritten by the agent, without a trailing blank line.\n"
+
+
+def test_a_created_file_holds_exactly_the_models_text_and_undo_deletes_it(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            tool_turn(
+                "Writing notes.",
+                "str_replace_based_edit_tool",
+                {"command": "create", "path": "docs/notes.md", "file_text": NOTES},
+            ),
+            text_turn("Done."),
+        ]
+    )
+    run = run_nvim("create", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert data.get("disk") == NOTES, run.explain()
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["buffer"] == NOTES.rstrip("\n") and data["modified"] is False
+    assert data["undo"] == {"restored": [str(workspace / "docs/notes.md")], "skipped": []}
+    assert data["exists_after"] is False
+    assert not (workspace / "docs/notes.md").exists()

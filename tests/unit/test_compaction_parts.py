@@ -3,10 +3,22 @@ and a journaled compaction replayed to the same conversation."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from agentls.agent.compaction import SUMMARY_INSTRUCTION, keep_from, summary_messages
-from agentls.agent.conversation import Conversation, can_keep_from
+from agentls.agent.conversation import (
+    Checkpoint,
+    Conversation,
+    Message,
+    append_assistant,
+    append_user,
+    can_keep_from,
+    checkpoint,
+    compacted,
+    moved_by_compaction,
+    rollback,
+)
 
 CALL = {"type": "tool_use", "id": "t1", "name": "view", "input": {}}
 RESULT = {"type": "tool_result", "tool_use_id": "t1", "content": "x" * 20_000}
@@ -130,3 +142,58 @@ def test_a_damaged_journal_check_follows_a_compaction() -> None:
     assert problems == [
         "line 5: a compaction that does not fit the conversation before it; skipped"
     ]
+
+
+# ---- checkpoints across a compaction --------------------------------------------------------
+
+
+def _session_with_checkpoints() -> tuple[list[Message], list[Checkpoint]]:
+    """Prompts of every shape a session makes: plain, after a tool round, joining the tool
+    results a cancelled turn left; with the checkpoint taken before each."""
+    messages: list[Message] = []
+    points: list[Checkpoint] = []
+
+    def prompt(text: str) -> None:
+        points.append(checkpoint(messages))
+        append_user(messages, [{"type": "text", "text": text}])
+
+    prompt("one")
+    append_assistant(messages, [{"type": "text", "text": "ok"}])
+    prompt("two")
+    append_assistant(messages, [{"type": "tool_use", "id": "t1", "name": "x", "input": {}}])
+    append_user(messages, [{"type": "tool_result", "tool_use_id": "t1", "content": "r"}])
+    append_assistant(messages, [{"type": "text", "text": "done"}])
+    prompt("three")
+    append_assistant(messages, [{"type": "tool_use", "id": "t2", "name": "x", "input": {}}])
+    append_user(messages, [{"type": "tool_result", "tool_use_id": "t2", "content": "cut"}])
+    prompt("four, after a cancel")  # joins the tool results
+    append_assistant(messages, [{"type": "text", "text": "four done"}])
+    prompt("five, cancelled before any reply")
+    prompt("six")  # joins five's message
+    append_assistant(messages, [{"type": "text", "text": "six done"}])
+    return messages, points
+
+
+def test_a_checkpoint_moved_by_a_compaction_rolls_back_to_the_same_conversation() -> None:
+    """Rolling the compacted conversation back to a moved checkpoint gives what compacting
+    the conversation rolled back to the original checkpoint gives: rewind after compaction
+    lands exactly where it did before, with the summary in front."""
+    messages, points = _session_with_checkpoints()
+    reachable = 0
+    for start in range(len(messages)):
+        if not can_keep_from(messages, start):
+            continue
+        after = compacted(copy.deepcopy(messages), start, "SUMMARY")
+        kept_user = messages[start]["role"] == "user"
+        for point in points:
+            moved = moved_by_compaction(point, start, kept_user)
+            before = copy.deepcopy(messages)
+            rollback(before, point)
+            if moved is None:
+                assert len(before) <= start  # it lay in the summarised part
+                continue
+            reachable += 1
+            rewound = copy.deepcopy(after)
+            rollback(rewound, moved)
+            assert rewound == compacted(before, start, "SUMMARY")
+    assert reachable >= 6  # the loop above checked real cases

@@ -403,7 +403,7 @@ export class Agent implements vscode.Disposable {
 export function serverSettings(): P.ServerOptions {
   const config = vscode.workspace.getConfiguration('agentls');
   const options: P.ServerOptions = {
-    model: config.get<string>('model', 'claude-sonnet-4-5'),
+    model: config.get<string>('model', 'claude-sonnet-5'),
     maxTokens: config.get<number>('maxTokens', 8192),
     permissionMode: config.get<P.ServerOptions['permissionMode']>('permissionMode', 'default'),
   };

@@ -62,6 +62,9 @@ class AcpAgent:
             names.SESSION_SET_CONFIG_OPTION: methods.set_config_option,
             # ACP's extension methods start with "_".
             "_" + names.UNDO_TURN: methods.undo_turn,
+            "_" + names.CHANGES: methods.changes,
+            "_" + names.REVIEW: methods.review,
+            "_" + names.REWIND: methods.rewind,
             "_" + names.COMPACT: methods.compact,
         }
         for name, handler in requests.items():

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from agentls.acp.connection import AcpConnection
+from agentls.acp.terminal import ClientTerminal
 from agentls.agent.updates import MESSAGE_CHUNK
 from agentls.config import Config
 from agentls.protocol import names, payloads
 from agentls.protocol.errors import RpcError
 from agentls.stdio import PipeWriter
+from agentls.tools.base import CommandTerminal
 from agentls.workspace.edits import DiskEdits, EditResult, EditTarget, current_text
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,15 @@ class AcpEditor:
         if self.config.edits == "editor" and self.can_write:
             return ClientWrites(self, session_id)
         return DiskEdits(root, self)
+
+    async def save_documents(
+        self, session_id: str, paths: list[Path]
+    ) -> tuple[list[Path], list[Path]]:
+        # fs/write_text_file writes through the client: nothing waits for a save here.
+        return [], []
+
+    def terminal(self, session_id: str) -> CommandTerminal | None:
+        return ClientTerminal(self.connection, session_id) if self.has_terminal else None
 
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         try:

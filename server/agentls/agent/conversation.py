@@ -69,6 +69,24 @@ def compacted(messages: list[Message], keep_from: int, summary: str) -> list[Mes
     return [{"role": "user", "content": [block]}, *kept]
 
 
+def moved_by_compaction(point: Checkpoint, keep_from: int, kept_user: bool) -> Checkpoint | None:
+    """Where `point` stands after `compacted(messages, keep_from, …)` (`kept_user`: whether
+    messages[keep_from] is a user message, which the summary then joins); None when it lies
+    inside the summarised part, which no rollback can reach any more."""
+    if point.length < keep_from or (
+        point.length == keep_from and point.last_content_length is not None
+    ):
+        return None
+    if point.length == keep_from:
+        # Just before messages[keep_from]: the conversation is then the summary alone.
+        return Checkpoint(1, 1) if kept_user else Checkpoint(1, None)
+    length = point.length - keep_from + (0 if kept_user else 1)
+    last = point.last_content_length
+    if kept_user and last is not None and point.length - 1 == keep_from:
+        last += 1  # that message now starts with the summary
+    return Checkpoint(length, last)
+
+
 def can_keep_from(messages: list[Message], index: int) -> bool:
     """Whether a compaction may keep messages[index:] verbatim (see `compacted`)."""
     if index <= 0 or index >= len(messages):
@@ -152,11 +170,13 @@ class Conversation:
         """Replace messages[:keep_from] with `summary`; journaled, so a reload resumes from
         the compacted conversation."""
         length = len(self.messages)
+        kept_user = self.messages[keep_from]["role"] == "user"
         self.messages[:] = compacted(self.messages, keep_from, summary)
         self._record(
             {
                 "type": "compaction",
                 "keepFrom": keep_from,
+                "keptUser": kept_user,
                 "length": length,
                 "summary": summary,
                 **figures,

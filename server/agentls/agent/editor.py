@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentls.tools.base import CommandTerminal
 from agentls.workspace.edits import EditTarget
 
 
@@ -24,6 +25,18 @@ class Editor(Protocol):
     def holding(self, session_id: str, path: Path) -> AbstractAsyncContextManager[None]:
         """While open, `open_document_text(path)` shows what the editor holds now: ACP
         fetches it (`fs/read_text_file`); LSP has it already (didChange)."""
+        ...
+
+    async def save_documents(
+        self, session_id: str, paths: list[Path]
+    ) -> tuple[list[Path], list[Path]]:
+        """Ask the editor to save those of `paths` it holds unsaved changes of (LSP
+        `agentls/saveDocuments`), so a command sees them: (those unsaved, those saved)."""
+        ...
+
+    def terminal(self, session_id: str) -> CommandTerminal | None:
+        """Where the session's commands run when the editor runs them (ACP `terminal/*`,
+        when the client offers it); None: in the server's own guarded processes."""
         ...
 
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:

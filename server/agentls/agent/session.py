@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentls.agent import commands
+from agentls.agent import commands, file_actions
 from agentls.agent.compaction import Compacted, Compactor
-from agentls.agent.conversation import Conversation
+from agentls.agent.conversation import Checkpoint, Conversation
 from agentls.agent.editor import Editor
-from agentls.agent.journal import EditHistory, UndoReport, undo
+from agentls.agent.journal import UndoReport, deferred
 from agentls.agent.model import ModelClient
 from agentls.agent.model_list import ModelList
 from agentls.agent.permissions import PermissionGate
 from agentls.agent.replay import history_updates
+from agentls.agent.review import FileReview
 from agentls.agent.session_options import (
     BUILT_IN_MODELS,
     MODE,
@@ -26,6 +28,7 @@ from agentls.agent.session_options import (
     modes_state,
 )
 from agentls.agent.store import SessionStore, check_cwd
+from agentls.agent.tool_hooks import Hooks, hooked, saved_for_command
 from agentls.agent.turn import PromptTurn, Report, TurnResult
 from agentls.agent.updates import SessionUpdates
 from agentls.agent.usage import SessionTotals
@@ -33,6 +36,7 @@ from agentls.config import Config
 from agentls.protocol import payloads
 from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
+from agentls.workspace.edits import current_text
 
 TITLE_LENGTH = 80
 INTERRUPTED_TOOL_TEXT = "Interrupted: the server stopped before this tool call finished."
@@ -66,9 +70,13 @@ class Session:
     # Set while an operation other than a prompt changes the session's files (an undo):
     # a prompt meanwhile would compute its edits against text about to change.
     operation: str | None = None
-    history: EditHistory = field(default_factory=EditHistory)
     choices: SessionChoices = field(default_factory=SessionChoices)
     titled: bool = False  # whether clients were told its title
+    # Its file changes: checkpoints, pending hunks, what the model is told of reviews.
+    files: FileReview = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.files = FileReview(self.cwd)
 
     @property
     def busy(self) -> bool:
@@ -105,9 +113,19 @@ class Sessions:
     def _add(self, session_id: str, cwd: Path, conversation: Conversation) -> Session:
         editor = self.editor
         updates = SessionUpdates(session_id, editor.send_update, lambda: editor.congested)
-        conversation.record = self._store.log_for(session_id, cwd).append
+        log = self._store.log_for(session_id, cwd)
         session = Session(
             session_id, cwd, updates, PermissionGate(editor.ask_permission), conversation
+        )
+
+        def record(entry: dict[str, Any]) -> None:
+            log.append(entry)
+            if entry.get("type") == "compaction":
+                session.files.checkpoints.compacted(entry)  # its messages moved
+
+        conversation.record = record
+        session.files.attach(
+            deferred(log.append), updates.send, lambda path: current_text(path, editor, cwd)
         )
         self._sessions[session_id] = session
         return session
@@ -144,6 +162,8 @@ class Sessions:
         session.updates.send(
             payloads.available_commands([command.to_acp() for command in commands.COMMANDS])
         )
+        if session.files.pending.files:
+            session.files.announce(force=True)
 
     def models_changed(self) -> None:
         for session in list(self._sessions.values()):
@@ -191,7 +211,9 @@ class Sessions:
                 return name, "other"
             return tool.title(tool_input, session.cwd), tool.kind_for(tool_input)
 
-        return history_updates(session.conversation.messages, describe)
+        return history_updates(
+            session.conversation.messages, describe, session.files.checkpoints.starts()
+        )
 
     def stored(self, cwd: Path | None) -> list[dict[str, Any]]:
         return [stored.to_acp() for stored in self._store.list(cwd)]
@@ -209,6 +231,9 @@ class Sessions:
         for record in stored.records:
             conversation.replay(record)
         session = self._add(stored.session_id, stored.cwd, conversation)
+        for record in stored.records:
+            session.files.replay(record)
+        session.files.checkpoints.forget_empty()
         session.titled = True
         # Answer what a crash left unanswered, so the next request is valid.
         conversation.repair(INTERRUPTED_TOOL_TEXT)
@@ -223,20 +248,40 @@ class Sessions:
         self.model.check_credentials()
         self._title(session, content)
         config = self.config_for(session)
+        review_before = config.review == "before" and config.permission_mode in ("default", "ask")
+        if review_before:
+            # Edits then ask in the tool, once their diff is known; the gate in front of
+            # every tool asks for commands only, as in mode "default".
+            config = dataclasses.replace(config, permission_mode="default")
+        start = session.conversation.checkpoint()
+        journal = session.files.begin(start)
+        note = session.files.note()
         context = ToolContext(
             root=session.cwd,
             documents=self.editor,
             edits=self.editor.edit_target(session.id, session.cwd),
             holding=lambda path: self.editor.holding(session.id, path),
             notify=session.updates.send,
-            journal=session.history.begin_turn(),
+            journal=journal,
             command_timeout=config.command_timeout,
+            terminal=self.editor.terminal(session.id),
+        )
+        hooks = Hooks(
+            save_documents=(
+                lambda: saved_for_command(
+                    self.editor, session.id, session.cwd, session.files.touched()
+                )
+            )
+            if config.save_before_commands
+            else None,
+            gate=session.permissions if review_before else None,
+            session_id=session.id,
         )
         turn = PromptTurn(
             conversation=session.conversation,
             config=config,
             model=self.model,
-            tools=self._tools,
+            tools=hooked(self._tools, hooks),
             tool_context=context,
             updates=session.updates,
             totals=session.totals,
@@ -246,11 +291,13 @@ class Sessions:
         # The turn runs as its own task so session/cancel can reach it. A cancelled request
         # (LSP $/cancelRequest) cancels the task it awaits, and the turn then still answers,
         # with stopReason "cancelled", rather than dying with the request.
-        session.turn = asyncio.create_task(turn.run(content), name=f"turn {session.id}")
+        session.turn = asyncio.create_task(turn.run(content + note), name=f"turn {session.id}")
         try:
             result = await session.turn
         finally:
             session.turn = None
+            self._settle_prompt(session, start, bool(note))
+        result.prompt_index = session.files.checkpoints.index_of(journal.turn)
         await session.updates.drained()
         return result
 
@@ -277,16 +324,37 @@ class Sessions:
             session.operation = None
             await session.updates.drained()
 
+    def _settle_prompt(self, session: Session, start: Checkpoint, noted: bool) -> None:
+        if session.conversation.checkpoint() == start:
+            # Nothing came of the prompt: the loop forgot it, and so do its checkpoint.
+            session.files.checkpoints.rolled_back(start)
+        elif noted:
+            session.files.notes.clear()  # the model has been told
+
+    # --- the agent's file changes: review, rewind, undo (file_actions.py) -----------------
+
+    async def changes(self, session: Session) -> dict[str, Any]:
+        return await file_actions.changes(self.editor, session)
+
+    async def review(
+        self, session: Session, decision: str, path: Path | None, hunk_ids: list[str] | None
+    ) -> dict[str, Any]:
+        return await file_actions.review(self.editor, session, decision, path, hunk_ids)
+
+    async def rewind(
+        self, session: Session, to_prompt: int, *, files: bool, conversation: bool
+    ) -> UndoReport:
+        return await file_actions.rewind(
+            self.editor, session, to_prompt, files=files, conversation=conversation
+        )
+
     async def undo_last_turn(self, session: Session) -> UndoReport:
-        session.check_idle()
-        journal = session.history.pop_last()
-        if journal is None:
-            return UndoReport()
-        session.operation = "an undo"
-        try:
-            return await undo(journal, self.editor.edit_target(session.id, session.cwd))
-        finally:
-            session.operation = None
+        return await file_actions.undo_last_turn(self.editor, session)
+
+    def document_changed(self, path: Path) -> None:
+        """The user changed, opened or closed `path` in the editor."""
+        for session in list(self._sessions.values()):
+            session.files.document_changed(path)
 
     def close(self, session_id: str) -> None:
         """Forget a session (its journal stays on disk): its turn is cancelled first."""

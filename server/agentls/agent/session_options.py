@@ -11,11 +11,11 @@ from agentls.config import PERMISSION_MODES, Config
 
 # Offered when the API's model list cannot be had (no key yet, no network, a simulator).
 BUILT_IN_MODELS = (
-    ("claude-sonnet-4-5", "Claude Sonnet 4.5"),
-    ("claude-opus-4-5", "Claude Opus 4.5"),
+    ("claude-sonnet-5", "Claude Sonnet 5"),
+    ("claude-opus-5", "Claude Opus 5"),
     ("claude-haiku-4-5", "Claude Haiku 4.5"),
-    ("claude-opus-4-1", "Claude Opus 4.1"),
-    ("claude-sonnet-4-0", "Claude Sonnet 4"),
+    ("claude-sonnet-4-6", "Claude Sonnet 4.6"),
+    ("claude-opus-4-6", "Claude Opus 4.6"),
 )
 
 MODES = {

@@ -13,6 +13,7 @@ withdraws it, a cancel.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -197,14 +198,14 @@ class ToolRunner:
         else:
             self.updates.send(payloads.tool_call_update(block["id"], status="in_progress"))
             self.report(f"Running {block['name']}")
-            outcome = await run_tool(
-                self.tools.values(), block["name"], block["input"], self.context
-            )
+            context = dataclasses.replace(self.context, tool_call_id=block["id"])
+            outcome = await run_tool(self.tools.values(), block["name"], block["input"], context)
         self.finish(
             block["id"],
             "failed" if outcome.is_error else "completed",
             content=[
-                payloads.content(outcome.text),
+                *([payloads.terminal(outcome.terminal_id)] if outcome.terminal_id else []),
+                payloads.content(outcome.text if outcome.shown is None else outcome.shown),
                 *(payloads.diff(d.path, d.old_text, d.new_text) for d in outcome.diffs),
             ],
             locations=[payloads.location(loc.path, loc.line) for loc in outcome.locations] or None,

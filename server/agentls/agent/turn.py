@@ -44,6 +44,7 @@ Report = Callable[[str], None]
 class TurnResult:
     stop_reason: str
     usage: Usage
+    prompt_index: int | None = None  # for agentls/rewind; None: the prompt was forgotten
 
 
 class ContextFullError(Exception):

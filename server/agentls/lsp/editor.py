@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SAVE_TIMEOUT = 10.0  # seconds a command waits for the editor to save what it must see
+
 
 class LspEditor:
     def __init__(self, server: AgentServer) -> None:
@@ -33,6 +36,9 @@ class LspEditor:
         self._uris: dict[Path, str] = {}  # open documents, by resolved path
         self._changed = asyncio.Event()
         self._request_ids = itertools.count(1)
+        # Told of each document the user changes, opens or closes (the sessions' pending
+        # changes follow what the user has).
+        self.on_change: Callable[[Path], None] | None = None
 
     # --- documents ----------------------------------------------------------------------
 
@@ -40,15 +46,24 @@ class LspEditor:
         path = _path_of(uri)
         if path is not None:
             self._uris[path] = uri
+            self._tell(path)
         self._changed.set()
 
-    def document_changed(self) -> None:
+    def document_changed(self, uri: str | None = None) -> None:
         self._changed.set()
+        path = _path_of(uri) if uri is not None else None
+        if path is not None:
+            self._tell(path)
 
     def document_closed(self, uri: str) -> None:
         path = _path_of(uri)
         if path is not None:
             self._uris.pop(path, None)
+            self._tell(path)
+
+    def _tell(self, path: Path) -> None:
+        if self.on_change is not None:
+            self.on_change(path)
 
     def open_document_text(self, path: Path) -> str | None:
         uri = self._uris.get(path)
@@ -124,6 +139,43 @@ class LspEditor:
         params = converter.structure({"label": label, "edit": edit}, types.ApplyWorkspaceEditParams)
         result = await self.server.workspace_apply_edit_async(params)
         return {"applied": result.applied, "failureReason": result.failure_reason}
+
+    async def save_documents(
+        self, session_id: str, paths: list[Path]
+    ) -> tuple[list[Path], list[Path]]:
+        unsaved = [path for path in paths if self._unsaved_changes(path)]
+        if not unsaved:
+            return [], []
+        uris = {self._uris.get(path) or path.as_uri(): path for path in unsaved}
+        msg_id = f"agentls-save-{next(self._request_ids)}"
+        request = self.server.protocol.send_request_async(
+            names.SAVE_DOCUMENTS, {"uris": list(uris)}, msg_id=msg_id
+        )
+        try:
+            answer = await asyncio.wait_for(request, SAVE_TIMEOUT)
+        except asyncio.CancelledError:
+            self.server.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            pygls_adapter.forget_request(self.server.protocol, msg_id)
+            raise
+        except Exception as exc:  # unknown to the client, or no answer: nothing saved
+            log.info("%s was not answered: %s", names.SAVE_DOCUMENTS, exc)
+            pygls_adapter.forget_request(self.server.protocol, msg_id)
+            return unsaved, []
+        saved = answer.get("saved") if isinstance(answer, dict) else None
+        listed = saved if isinstance(saved, list) else []
+        return unsaved, [uris[uri] for uri in listed if isinstance(uri, str) and uri in uris]
+
+    def _unsaved_changes(self, path: Path) -> bool:
+        text = self.open_document_text(path)
+        if text is None:
+            return False
+        try:
+            return path.read_bytes().decode("utf-8", errors="replace") != text
+        except OSError:
+            return True  # a buffer of a file not (or no longer) on disk
+
+    def terminal(self, session_id: str) -> None:
+        return None  # LSP has no terminals: commands run in the server's guarded processes
 
     async def ask_permission(self, params: dict[str, Any]) -> dict[str, Any]:
         msg_id = f"agentls-permission-{next(self._request_ids)}"

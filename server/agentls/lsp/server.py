@@ -46,6 +46,9 @@ SERVER_METHODS = [
     names.SESSION_SET_MODE,
     names.SESSION_SET_CONFIG_OPTION,
     names.UNDO_TURN,
+    names.CHANGES,
+    names.REVIEW,
+    names.REWIND,
     names.COMPACT,
 ]
 
@@ -103,6 +106,7 @@ class AgentServer(LanguageServer):
         )
         self.methods = AgentMethods(self.sessions, self.workspace_root)
         self.writer.resume_callbacks.append(self.sessions.resume_output)
+        self.editor.on_change = self.sessions.document_changed
 
     def warm_imports(self) -> None:
         """Load what a prompt needs (the SDK, the ACP schema) in the background, once a
@@ -235,6 +239,9 @@ def _setup_sessions(server: AgentServer) -> None:
         (names.SESSION_SET_MODE, methods.set_mode),
         (names.SESSION_SET_CONFIG_OPTION, methods.set_config_option),
         (names.UNDO_TURN, methods.undo_turn),
+        (names.CHANGES, methods.changes),
+        (names.REVIEW, methods.review),
+        (names.REWIND, methods.rewind),
         (names.COMPACT, methods.compact),
     ):
         server.feature(name)(_answering(handler))
@@ -295,8 +302,8 @@ def _setup_documents(server: AgentServer) -> None:
         ls.editor.document_opened(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: AgentServer, _params: types.DidChangeTextDocumentParams) -> None:
-        ls.editor.document_changed()
+    def did_change(ls: AgentServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.editor.document_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: AgentServer, params: types.DidCloseTextDocumentParams) -> None:

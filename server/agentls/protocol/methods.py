@@ -11,8 +11,14 @@ from typing import Any
 
 from agentls.agent.compaction import CompactionError
 from agentls.agent.errors import ModelRequestError
+from agentls.agent.file_actions import RewindError
 from agentls.agent.model import MissingApiKeyError
-from agentls.agent.session import Session, SessionBusyError, Sessions, UnknownSessionError
+from agentls.agent.session import (
+    Session,
+    SessionBusyError,
+    Sessions,
+    UnknownSessionError,
+)
 from agentls.agent.session_options import UnknownChoiceError
 from agentls.agent.store import SessionCwdError
 from agentls.agent.turn import Report
@@ -91,7 +97,10 @@ class AgentMethods:
             raise errors.no_api_key(str(exc)) from None
         except ModelRequestError as exc:
             raise errors.model_error(str(exc), exc.data) from None
-        return {"stopReason": result.stop_reason, "usage": result.usage.to_acp()}
+        answer: dict[str, Any] = {"stopReason": result.stop_reason, "usage": result.usage.to_acp()}
+        if result.prompt_index is not None:
+            answer["_meta"] = {"agentls": {"promptIndex": result.prompt_index}}
+        return answer
 
     def cancel(self, raw: Any) -> None:
         self.sessions.cancel(params.session_id(names.SESSION_CANCEL, raw))
@@ -136,4 +145,33 @@ class AgentMethods:
             report = await self.sessions.undo_last_turn(session)
         except SessionBusyError as exc:
             raise errors.session_busy(str(exc)) from None
+        return report.to_wire()
+
+    # --- the agent's file changes: review, rewind ------------------------------------------
+
+    async def changes(self, raw: Any) -> dict[str, Any]:
+        session = self.session(params.session_id(names.CHANGES, raw))
+        return await self.sessions.changes(session)
+
+    async def review(self, raw: Any) -> dict[str, Any]:
+        request = params.review(raw)
+        session = self.session(request.session_id)
+        try:
+            return await self.sessions.review(
+                session, request.decision, request.path, request.hunk_ids
+            )
+        except SessionBusyError as exc:
+            raise errors.session_busy(str(exc)) from None
+
+    async def rewind(self, raw: Any) -> dict[str, Any]:
+        request = params.rewind(raw)
+        session = self.session(request.session_id)
+        try:
+            report = await self.sessions.rewind(
+                session, request.to_prompt, files=request.files, conversation=request.conversation
+            )
+        except SessionBusyError as exc:
+            raise errors.session_busy(str(exc)) from None
+        except RewindError as exc:
+            raise errors.invalid_params(names.REWIND, str(exc)) from None
         return report.to_wire()

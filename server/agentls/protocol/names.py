@@ -27,4 +27,8 @@ TERMINAL_KILL = "terminal/kill"
 TERMINAL_RELEASE = "terminal/release"
 
 UNDO_TURN = "agentls/undoTurn"
+CHANGES = "agentls/changes"
+REVIEW = "agentls/review"
+REWIND = "agentls/rewind"
+SAVE_DOCUMENTS = "agentls/saveDocuments"  # server -> client
 COMPACT = "agentls/compact"

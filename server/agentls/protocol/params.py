@@ -230,3 +230,55 @@ def set_config_option(params: Any) -> tuple[str, str, Any]:
     if "value" not in data:
         raise invalid_params(method, "`value` is required")
     return session_id(method, data), string(method, data, "configId"), data["value"]
+
+
+@dataclass
+class ReviewParams:
+    session_id: str
+    decision: str  # "accept" or "reject"
+    path: Path | None
+    hunk_ids: list[str] | None
+
+
+def review(params: Any) -> ReviewParams:
+    method = names.REVIEW
+    data = as_dict(method, params)
+    decision = data.get("decision")
+    if decision not in ("accept", "reject"):
+        raise invalid_params(method, f'`decision` must be "accept" or "reject", got {decision!r}')
+    path = data.get("path")
+    if path is not None and (not isinstance(path, str) or not Path(path).is_absolute()):
+        raise invalid_params(method, f"`path` must be an absolute path, got {path!r}")
+    ids = data.get("hunkIds")
+    if ids is not None and (
+        not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids)
+    ):
+        raise invalid_params(method, "`hunkIds` must be an array of hunk ids (strings)")
+    return ReviewParams(
+        session_id(method, data), decision, Path(path) if path is not None else None, ids
+    )
+
+
+@dataclass
+class RewindParams:
+    session_id: str
+    to_prompt: int
+    files: bool
+    conversation: bool
+
+
+def rewind(params: Any) -> RewindParams:
+    method = names.REWIND
+    data = as_dict(method, params)
+    to_prompt = data.get("toPrompt")
+    if isinstance(to_prompt, bool) or not isinstance(to_prompt, int) or to_prompt < 0:
+        raise invalid_params(
+            method, f"`toPrompt` must be a prompt index (an integer >= 0), got {to_prompt!r}"
+        )
+    flags = {}
+    for key in ("files", "conversation"):
+        value = data.get(key)
+        if not isinstance(value, bool):
+            raise invalid_params(method, f"`{key}` must be true or false, got {value!r}")
+        flags[key] = value
+    return RewindParams(session_id(method, data), to_prompt, flags["files"], flags["conversation"])

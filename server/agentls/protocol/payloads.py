@@ -50,6 +50,11 @@ def content(value: str) -> ContentItem:
     return {"type": "content", "content": text(value)}
 
 
+def terminal(terminal_id: str) -> dict[str, str]:
+    """Tool call content: a terminal of the client (ACP), live while the command runs."""
+    return {"type": "terminal", "terminalId": terminal_id}
+
+
 def diff(path: str, old_text: str | None, new_text: str) -> DiffItem:
     return {"type": "diff", "path": path, "oldText": old_text, "newText": new_text}
 

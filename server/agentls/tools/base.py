@@ -12,6 +12,10 @@ from typing import Any, Protocol
 from agentls.workspace.documents import DocumentSource
 from agentls.workspace.edits import EditTarget
 
+# A running command's output: told after each read how to get the output so far, so the
+# cost of a read stays the size of the read until someone actually sends the output.
+Progress = Callable[[Callable[[], str]], None]
+
 
 @dataclass
 class ToolContext:
@@ -25,6 +29,11 @@ class ToolContext:
     holding: Callable[[Path], AbstractAsyncContextManager[None]] | None = None
     # Sends a session update of the tool's own (the plan tool's `plan`); None: nobody sees.
     notify: Callable[[dict[str, Any]], None] | None = None
+    tool_call_id: str | None = None  # the call being run; set per call by the turn loop
+    # A running command's output so far (tail-bounded), for the editor to show it live.
+    progress: Progress | None = None
+    # Runs commands in the editor's terminal (ACP `terminal/*`); None: our own processes.
+    terminal: CommandTerminal | None = None
 
 
 class EditJournal(Protocol):
@@ -58,6 +67,19 @@ class ToolOutcome:
     is_error: bool = False
     locations: list[ToolLocation] = field(default_factory=list)
     diffs: list[FileDiff] = field(default_factory=list)
+    # A terminal of the client the call ran in (ACP), shown in the tool call; then `shown`
+    # is the text shown beside it, in place of `text` (which the terminal shows already).
+    terminal_id: str | None = None
+    shown: str | None = None
+
+
+class CommandTerminal(Protocol):
+    async def run(
+        self, command: str, cwd: Path, timeout: float, shown: Callable[[str], None]
+    ) -> ToolOutcome:
+        """Run `command` (bash) to its end or `timeout`; `shown(terminal_id)` once the
+        terminal exists. Nothing it started runs on once this returns or is cancelled."""
+        ...
 
 
 class ToolError(Exception):

@@ -3,10 +3,12 @@ output; when it ends (exit, timeout or cancel) nothing it started is left runnin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentls.tools.base import ToolContext, ToolError, ToolOutcome, cut, optional_bool
+from agentls.protocol import payloads
+from agentls.tools.base import Progress, ToolContext, ToolError, ToolOutcome, cut, optional_bool
 from agentls.tools.processes import child_env, run_guarded
 
 HEAD_BYTES = 12_000
@@ -37,11 +39,26 @@ class BashTool:
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
             raise ToolError("missing required field `command` (the shell command to run)")
-        return await run_command(command, ctx.root, ctx.command_timeout)
+        if ctx.terminal is not None:
+            return await ctx.terminal.run(command, ctx.root, ctx.command_timeout, _shown(ctx))
+        return await run_command(command, ctx.root, ctx.command_timeout, ctx.progress)
 
 
-async def run_command(command: str, cwd: Path, timeout: float) -> ToolOutcome:
-    output = _CappedOutput()
+def _shown(ctx: ToolContext) -> Callable[[str], None]:
+    """Embeds the editor's terminal in the tool call as soon as it exists."""
+
+    def shown(terminal_id: str) -> None:
+        if ctx.notify is not None and ctx.tool_call_id is not None:
+            content = [payloads.terminal(terminal_id)]
+            ctx.notify(payloads.tool_call_update(ctx.tool_call_id, content=content))
+
+    return shown
+
+
+async def run_command(
+    command: str, cwd: Path, timeout: float, progress: Progress | None = None
+) -> ToolOutcome:
+    output = _CappedOutput(progress)
     finished = await run_guarded(
         ["bash", "-c", command], cwd=cwd, env=child_env(), timeout=timeout, on_output=output.add
     )
@@ -59,10 +76,12 @@ async def run_command(command: str, cwd: Path, timeout: float) -> ToolOutcome:
 class _CappedOutput:
     """Keeps the head and the tail of the output and counts what falls between."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.head = bytearray()
         self.tail = bytearray()
         self.dropped = 0
+        # Told after each read how to get the output so far; it asks only when it sends.
+        self.progress = progress
 
     def add(self, chunk: bytes) -> None:
         room = HEAD_BYTES - len(self.head)
@@ -74,6 +93,15 @@ class _CappedOutput:
             excess = len(self.tail) - TAIL_BYTES
             self.dropped += excess
             del self.tail[:excess]
+        if self.progress is not None:
+            self.progress(self.so_far)
+
+    def so_far(self) -> str:
+        """The last TAIL_BYTES of the output, saying so when that is not all of it."""
+        data = self.tail if self.dropped else self.head + self.tail
+        text = bytes(data[-TAIL_BYTES:]).decode("utf-8", errors="replace")
+        cut = self.dropped > 0 or len(data) > TAIL_BYTES
+        return f"[… earlier output cut …]\n{text}" if cut else text
 
     def text(self) -> str:
         head = self.head.decode("utf-8", errors="replace")
