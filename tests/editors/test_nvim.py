@@ -577,3 +577,61 @@ def test_a_created_file_holds_exactly_the_models_text_and_undo_deletes_it(
     assert data["undo"] == {"restored": [str(workspace / "docs/notes.md")], "skipped": []}
     assert data["exists_after"] is False
     assert not (workspace / "docs/notes.md").exists()
+
+
+def test_review_lists_hunks_in_quickfix_and_undoes_or_keeps_the_one_under_the_cursor(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    def replace(old: str, new: str) -> dict[str, Any]:
+        return {"command": "str_replace", "path": "src/app.py", "old_str": old, "new_str": new}
+
+    sim.load(
+        [
+            tool_turn("Greeting.", "str_replace_based_edit_tool", replace("Hello", "Howdy")),
+            tool_turn("Call.", "str_replace_based_edit_tool", replace("'world'", "'there'")),
+            text_turn("Both changed."),
+        ]
+    )
+    run = run_nvim("review", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    original = "def greet(name):\n    return f'Hello, {name}!'\n\n\nprint(greet('world'))"
+    changed = original.replace("Hello", "Howdy").replace("'world'", "'there'")
+    assert data.get("after_turn") == changed, run.explain()
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["files"] == 1 and data["qf_title"] == "agentls: pending changes"
+    assert [line.split(":")[0] for line in data["qf_before"]] == ["2", "5"], data["qf_before"]
+    assert "modified +1 \u22121" in data["qf_before"][0] and "Howdy" in data["qf_before"][0]
+    # The file beside its baseline, both in diff mode, the cursor in the file.
+    assert data["baseline"] == original and data["diff_mode"] == [True, True]
+    assert data["current_is_file"]
+    # `gr` on line 5 undid that hunk only, in the buffer; the list kept the other.
+    assert data["rejected"]["rejected"] and not data["rejected"]["skipped"]
+    assert data["after_reject"] == original.replace("Hello", "Howdy")
+    assert [line.split(":")[0] for line in data["qf_after_reject"]] == ["2"]
+    # `ga` kept the other: the text stays, the baseline moves over it.
+    assert data["accepted"]["accepted"] and data["after_accept"] == data["after_reject"]
+    assert data["baseline_after_accept"] == data["after_accept"]
+    screen = "\n".join(data["screen"])
+    assert "src/app.py|2| modified" in screen and "[Quickfix List]" in screen, screen
+
+
+def test_review_before_shows_the_edits_diff_while_asking(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(edit_turns())
+    run = run_nvim(
+        "permission",
+        workspace,
+        sim,
+        tmp_path,
+        options={"permissionMode": "default", "review": "before"},
+        env={"AGENTLS_TEST_CHOICE": "reject_once"},
+        expect_ok=False,
+    )
+    asked = run.data.get("asked") or []
+    assert len(asked) == 1, run.explain()
+    diff = asked[0]["diff"]
+    assert diff[:2] == ["--- src/util.py", "+++ src/util.py"], diff
+    assert "-    return a + b" in diff and "+    return a + b  # the sum" in diff
+    # Rejected: the buffer is as it was, and the diff closed with the question.
+    assert run.data["after"] == UTIL_BEFORE and run.data["floats_after"] == 0
