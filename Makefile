@@ -19,9 +19,16 @@ demo: $(STAMP)
 
 test: lint typecheck pytest vscode-test
 
-lint: $(STAMP) $(VSCODE)/node_modules/.installed
+# stylua (npm, pinned in editors/nvim/package-lock.json) checks the Neovim plugin's Lua.
+NVIM := editors/nvim
+$(NVIM)/node_modules/.installed: $(NVIM)/package.json $(NVIM)/package-lock.json
+	cd $(NVIM) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(STAMP) $(NVIM)/node_modules/.installed $(VSCODE)/node_modules/.installed
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
+	cd $(NVIM) && node_modules/.bin/stylua --check . ../../tests/editors/nvim
 	cd $(VSCODE) && npm run --silent typecheck && npm run --silent lint
 
 typecheck: $(STAMP)

@@ -123,6 +123,16 @@ OPTIONS: tuple[Option, ...] = (
         True,
     ),
     Option(
+        "mcpTimeout",
+        "mcp_timeout",
+        ("number",),
+        60,
+        "seconds an MCP server gets to start, and to answer each tool call",
+        None,
+        1,
+        True,
+    ),
+    Option(
         "maxRetries",
         "max_retries",
         ("integer",),
@@ -210,6 +220,7 @@ class Config:
     review: str = "after"
     save_before_commands: bool = True
     command_timeout: float = 120.0
+    mcp_timeout: float = 60.0
     max_retries: int = 4
     retry_initial_delay: float = 1.0
     read_timeout: float = 90.0
@@ -316,6 +327,7 @@ _CONVERT: dict[tuple[str, str], Callable[[Any], Any]] = {
     ("thinking", "integer"): _thinking_budget,
     ("thinking", "object"): _thinking_object,
     ("command_timeout", "number"): float,
+    ("mcp_timeout", "number"): float,
     ("retry_initial_delay", "number"): float,
     ("read_timeout", "number"): float,
     ("auto_compact", "number"): float,

@@ -19,7 +19,7 @@ Update = dict[str, Any]
 
 
 # agentls extensions to session/update (docs/protocol.md); every other update must be ACP's.
-EXTENSION_UPDATES = {"retry", "notice", "compaction", "changes_update"}
+EXTENSION_UPDATES = {"retry", "notice", "compaction", "changes_update", "mcp_servers_update"}
 
 
 def acp_problem(params: Update) -> str | None:

@@ -176,7 +176,9 @@ def test_streamed_text_appears_in_the_panel_before_the_turn_ends(
     kinds = [p["kind"] for p in data["progress"] if str(p["token"]).startswith("agentls-")]
     assert kinds[0] == "begin" and kinds[-1] == "end"
     assert data["status_during"].startswith("agentls: ")
-    assert data["status_after"] == ""
+    # Idle, the statusline shows the session's settings and use, no activity.
+    assert data["status_after"].startswith("agentls: sonnet-5 · default · "), data
+    assert data["status_during"] != data["status_after"]
 
 
 def view(path: str) -> tuple[str, dict[str, Any]]:
@@ -212,12 +214,16 @@ def test_tool_lines_update_in_place(workspace: Path, sim: Any, tmp_path: Path) -
     assert read_lines == ["- ● Read src/app.py — done"], lines
     assert len(gone_lines) == 1 and gone_lines[0].startswith("- ✗ Read src/gone.py — failed: ")
     renders: list[dict[str, Any]] = run.data["renders"]
-    # Every render of a call rewrote the row its line started on: two calls, two rows.
-    assert len({r["row"] for r in renders}) == 2
-    row = lines.index(read_lines[0])
-    statuses = [r["status"] for r in renders if r["row"] == row]
+    # Every render rewrote its call's own line (found again through its extmark), never
+    # another line, however much output was inserted above it meanwhile.
+    assert all(r["line"].startswith("- ") and r["title"] in r["line"] for r in renders), renders
+    statuses = [r["status"] for r in renders if r["title"] == "Read src/app.py"]
     assert statuses[0] == "pending" and "in_progress" in statuses and statuses[-1] == "completed"
-    assert lines.index(read_lines[0]) < lines.index(gone_lines[0])
+    row = lines.index(read_lines[0])
+    assert row < lines.index(gone_lines[0])
+    # What was read sits under the tool's line, in a fenced block (folded: zo opens it).
+    assert lines[row + 1 : row + 3] == ["  ```text", "       1\tdef greet(name):"], lines
+    assert run.data["folded"] == row + 1
     assert "One file greets; the other does not exist." in lines
 
 
@@ -427,6 +433,126 @@ def test_a_retried_request_replaces_the_failed_attempts_text(
     assert [r["status"] for r in sim.requests] == [200, 200]
 
 
+# --- defects of issue 13, each seen in a real Neovim -------------------------------------
+
+
+def test_the_statusline_drops_the_activity_when_the_turn_ends_or_the_server_dies(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            text_turn(LONG_TEXT, chunk=20, hold={"name": "first", "after_deltas": 2}),
+            text_turn(LONG_TEXT, chunk=20, hold={"name": "second", "after_deltas": 2}),
+        ]
+    )
+    run = run_nvim("statusline", workspace, sim, tmp_path)
+    data = run.data
+    assert data["during"].startswith("agentls: "), data
+    idle = data["status_after"]
+    assert idle.startswith("agentls: sonnet-5 · default"), data
+    # Drawn at the next screen update, without anything else asking for a redraw.
+    assert data["after"] == idle, data
+    assert data["during_second"] != idle
+    activity = data["during_second"].removeprefix("agentls: ").split(" · ")[0]
+    assert activity not in data["after_kill"], data
+
+
+def test_a_new_prompt_scrolls_the_panel_to_it_and_follows(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    long_answer = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(40))
+    sim.load(
+        [
+            text_turn(long_answer),
+            text_turn("Second answer, " * 30, chunk=15, hold={"name": "second", "after_deltas": 3}),
+        ]
+    )
+    run = run_nvim("follow", workspace, sim, tmp_path)
+    data = run.data
+    assert data["top_before"] == 1
+    # Mid-answer: the end of the panel is on screen, the prompt just above it.
+    assert data["bottom_visible"] == data["last_line"], data
+    assert data["cursor"] == data["last_line"], data
+    assert data["bottom_after"] == data["last_after"], data
+
+
+def test_each_tabpage_shows_the_panel_where_the_user_is(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            text_turn("First answer."),
+            text_turn(
+                "Second answer, streamed. " * 5,
+                chunk=10,
+                hold={"name": "second", "after_deltas": 2},
+            ),
+        ]
+    )
+    run = run_nvim("tabs", workspace, sim, tmp_path)
+    data = run.data
+    assert data["tab1_has_panel"]
+    assert data["tab2_has_panel_during"], data
+    # Tab 2's panel window followed the answer to its end.
+    assert data["tab2_cursor"] == data["line_count"], data
+    # :AgentPanel in tab 2 hides tab 2's panel only, and brings it back.
+    assert not data["tab2_after_toggle"] and data["tab1_after_toggle"]
+    assert data["tab2_after_second_toggle"] and data["focus_in_compose"]
+    # :q in tab 2's code window closed the tab, panel included; tab 1 keeps its panel.
+    assert data["quit_from"].endswith("src/util.py")
+    assert (data["tabs_before_quit"], data["tabs_after_quit"]) == (2, 1), data
+    assert data["tab1_still_has_panel"]
+    # The panel was never left alone in the last tab: transcript, compose, a code window.
+    assert data["windows_after_close"] == 3, data
+
+
+def test_the_builtin_select_shows_awaiting_permission_before_it_asks(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(edit_turns())
+    run = run_nvim(
+        "permission_builtin", workspace, sim, tmp_path, options={"permissionMode": "ask"}
+    )
+    (asked,) = run.data["asked"]
+    assert "src/util.py" in asked["lines"][0]
+    screen = "\n".join(asked["screen"])
+    assert "Edit src/util.py — awaiting" in screen, screen
+    assert "Edit src/util.py — done" in run.data["panel"]
+
+
+def test_agent_restart_and_a_dead_server_resume_the_session(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load([text_turn("I will remember 42."), text_turn("It was 42."), text_turn("Still 42.")])
+    run = run_nvim("restart", workspace, sim, tmp_path)
+    data = run.data
+    assert data["restarted"] and data["resumed_session"] == data["session"]
+    assert "Session resumed" in data["panel_after_restart"]
+    assert "The server exited (code" in data["panel_after_kill"]
+    assert data["panel_after_kill"].count("Session resumed") == 2
+    assert data["final_session"] == data["session"]
+    # Each prompt after a restart went to the model with the conversation before it.
+    counts = [len(r["body"]["messages"]) for r in sim.requests]
+    assert counts == [1, 3, 5], counts
+    assert "Remember the number 42" in json.dumps(sim.requests[2]["body"]["messages"][0])
+
+
+def test_without_a_key_the_panel_and_checkhealth_say_how_to_set_it(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    env = {"ANTHROPIC_API_KEY": "", "ANTHROPIC_AUTH_TOKEN": ""}
+    run = run_nvim("nokey", workspace, sim, tmp_path, env=env)
+    data = run.data
+    assert data["error"]["data"]["type"] == "no_api_key"
+    assert "No API key" in data["panel"] and ":AgentRestart" in data["panel"]
+    report = data["report"]
+    assert "no API key" in report and "export ANTHROPIC_API_KEY=" in report, report
+    assert ":let $ANTHROPIC_API_KEY" in report and ":AgentRestart" in report
+    # An ordinary error is one line in the LSP log, not a traceback.
+    assert "Traceback" not in run.lsp_log, run.lsp_log[-3000:]
+    assert sim.requests == []
+
+
 NOTES = "# Notes\n\nWritten by the agent, without a trailing blank line.\n"
 
 
@@ -451,3 +577,61 @@ def test_a_created_file_holds_exactly_the_models_text_and_undo_deletes_it(
     assert data["undo"] == {"restored": [str(workspace / "docs/notes.md")], "skipped": []}
     assert data["exists_after"] is False
     assert not (workspace / "docs/notes.md").exists()
+
+
+def test_review_lists_hunks_in_quickfix_and_undoes_or_keeps_the_one_under_the_cursor(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    def replace(old: str, new: str) -> dict[str, Any]:
+        return {"command": "str_replace", "path": "src/app.py", "old_str": old, "new_str": new}
+
+    sim.load(
+        [
+            tool_turn("Greeting.", "str_replace_based_edit_tool", replace("Hello", "Howdy")),
+            tool_turn("Call.", "str_replace_based_edit_tool", replace("'world'", "'there'")),
+            text_turn("Both changed."),
+        ]
+    )
+    run = run_nvim("review", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    original = "def greet(name):\n    return f'Hello, {name}!'\n\n\nprint(greet('world'))"
+    changed = original.replace("Hello", "Howdy").replace("'world'", "'there'")
+    assert data.get("after_turn") == changed, run.explain()
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["files"] == 1 and data["qf_title"] == "agentls: pending changes"
+    assert [line.split(":")[0] for line in data["qf_before"]] == ["2", "5"], data["qf_before"]
+    assert "modified +1 \u22121" in data["qf_before"][0] and "Howdy" in data["qf_before"][0]
+    # The file beside its baseline, both in diff mode, the cursor in the file.
+    assert data["baseline"] == original and data["diff_mode"] == [True, True]
+    assert data["current_is_file"]
+    # `gr` on line 5 undid that hunk only, in the buffer; the list kept the other.
+    assert data["rejected"]["rejected"] and not data["rejected"]["skipped"]
+    assert data["after_reject"] == original.replace("Hello", "Howdy")
+    assert [line.split(":")[0] for line in data["qf_after_reject"]] == ["2"]
+    # `ga` kept the other: the text stays, the baseline moves over it.
+    assert data["accepted"]["accepted"] and data["after_accept"] == data["after_reject"]
+    assert data["baseline_after_accept"] == data["after_accept"]
+    screen = "\n".join(data["screen"])
+    assert "src/app.py|2| modified" in screen and "[Quickfix List]" in screen, screen
+
+
+def test_review_before_shows_the_edits_diff_while_asking(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(edit_turns())
+    run = run_nvim(
+        "permission",
+        workspace,
+        sim,
+        tmp_path,
+        options={"permissionMode": "default", "review": "before"},
+        env={"AGENTLS_TEST_CHOICE": "reject_once"},
+        expect_ok=False,
+    )
+    asked = run.data.get("asked") or []
+    assert len(asked) == 1, run.explain()
+    diff = asked[0]["diff"]
+    assert diff[:2] == ["--- src/util.py", "+++ src/util.py"], diff
+    assert "-    return a + b" in diff and "+    return a + b  # the sum" in diff
+    # Rejected: the buffer is as it was, and the diff closed with the question.
+    assert run.data["after"] == UTIL_BEFORE and run.data["floats_after"] == 0

@@ -5,7 +5,10 @@ local M = {}
 ---@param what string?
 function M.eq(actual, expected, what)
   if not vim.deep_equal(actual, expected) then
-    error(('%s\nexpected: %s\n  actual: %s'):format(what or 'values differ', vim.inspect(expected), vim.inspect(actual)), 2)
+    error(
+      ('%s\nexpected: %s\n  actual: %s'):format(what or 'values differ', vim.inspect(expected), vim.inspect(actual)),
+      2
+    )
   end
 end
 

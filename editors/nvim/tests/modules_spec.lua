@@ -66,7 +66,12 @@ return {
       local buf = vim.api.nvim_get_current_buf()
       vim.bo[buf].filetype = 'lua'
       local uri = vim.uri_from_fname(root .. '/src/a.lua')
-      local sel = { text = 'x', first = 3, last = 4, range = { start = { line = 2, character = 0 }, ['end'] = { line = 3, character = 1 } } }
+      local sel = {
+        text = 'x',
+        first = 3,
+        last = 4,
+        range = { start = { line = 2, character = 0 }, ['end'] = { line = 3, character = 1 } },
+      }
       local prompt = context.prompt('Why?', buf, sel, root)
       h.eq(prompt.blocks, {
         { type = 'text', text = 'Why?' },
@@ -94,9 +99,12 @@ return {
           { optionId = 'aa', kind = 'allow_always', name = 'Always allow' },
         },
       })
-      h.eq(vim.tbl_map(function(o)
-        return o.optionId
-      end, options), { 'a', 'aa', 'r' })
+      h.eq(
+        vim.tbl_map(function(o)
+          return o.optionId
+        end, options),
+        { 'a', 'aa', 'r' }
+      )
       h.eq(permission.result(options[1]), { outcome = { outcome = 'selected', optionId = 'a' } })
       h.eq(permission.result(nil), { outcome = { outcome = 'cancelled' } })
       h.eq(permission.describe({ title = 'Run', kind = 'execute', rawInput = { command = 'ls' } }), 'Run: ls')
@@ -117,7 +125,12 @@ return {
           documentChanges = {
             {
               textDocument = { uri = uri, version = version },
-              edits = { { range = { start = { line = 0, character = 0 }, ['end'] = { line = 0, character = 3 } }, newText = 'two' } },
+              edits = {
+                {
+                  range = { start = { line = 0, character = 0 }, ['end'] = { line = 0, character = 3 } },
+                  newText = 'two',
+                },
+              },
             },
           },
         }

@@ -1,6 +1,26 @@
 local h = require('helpers')
 local panel_mod = require('agentls.panel')
+local folds = require('agentls.panel.folds')
 local api = vim.api
+
+---Every fold of the transcript, as 0-based {first, last} rows, as the panel window has them.
+local function fold_ranges(p)
+  local ranges = {}
+  api.nvim_win_call(p:win(), function()
+    vim.cmd('normal! zx')
+    local lnum, last = 1, api.nvim_buf_line_count(p.buf)
+    while lnum <= last do
+      local closed = vim.fn.foldclosedend(lnum)
+      if closed ~= -1 then
+        ranges[#ranges + 1] = { lnum - 1, closed - 1 }
+        lnum = closed + 1
+      else
+        lnum = lnum + 1
+      end
+    end
+  end)
+  return ranges
+end
 
 local function new()
   local p = panel_mod.new({ follow = true })
@@ -145,7 +165,7 @@ return {
         '## You\n\nq\n\n## Agent\n\n- ● Read a — done\n- ✗ Read b — failed\n\n'
           .. '_api_error: Internal server error — retrying in 0.1 s (attempt 2 of 3)_\n'
       )
-      h.eq(#p.thoughts, 0, 'the withdrawn thinking has no fold left')
+      h.eq(#fold_ranges(p), 0, 'the withdrawn thinking has no fold left')
       -- The tool lines are still found through their extmarks.
       p:tool_update({ toolCallId = 'old', title = 'Read A' })
       p:tool_update({ toolCallId = 'w', title = 'Read B' })
@@ -166,7 +186,7 @@ return {
       local header = assert(vim.iter(ipairs(lines)):find(function(_, l)
         return l == '> _Thinking_'
       end))
-      h.eq(p.thoughts, { { header - 1, header + 1 } })
+      h.eq(fold_ranges(p), { { header - 1, header + 1 } })
     end,
   },
   {
@@ -186,12 +206,12 @@ return {
       local lines = api.nvim_buf_get_lines(p.buf, 0, -1, false)
       local second = #lines - 5
       h.eq(lines[second + 1], '> _Thinking_')
-      h.eq(p.thoughts[2], { second, second + 1 })
-      h.eq(p.thoughts[1][2] - p.thoughts[1][1], 2, 'the first thought keeps its fold')
-      api.nvim_win_call(p.win, function()
-        h.eq(panel_mod.foldexpr(second + 1), '>1')
-        h.eq(panel_mod.foldexpr(second + 2), '1')
-        h.eq(panel_mod.foldexpr(second + 3), '0')
+      h.eq(fold_ranges(p)[2], { second, second + 1 })
+      h.eq(fold_ranges(p)[1][2] - fold_ranges(p)[1][1], 2, 'the first thought keeps its fold')
+      api.nvim_win_call(p:win(), function()
+        h.eq(folds.expr(second + 1), '>1')
+        h.eq(folds.expr(second + 2), '=')
+        h.eq(folds.expr(second + 3), '0')
       end)
     end,
   },
@@ -203,11 +223,10 @@ return {
       p:message_chunk('Hello ')
       p:thought_chunk('hmm')
       p:_take_back('thought', 3)
-      p:_refold()
       check_end(p)
       p:message_chunk('world')
       h.ok(vim.endswith(h.text(p.buf), '## Agent\n\nHello world'), h.text(p.buf))
-      h.eq(#p.thoughts, 0)
+      h.eq(#fold_ranges(p), 0)
     end,
   },
   {
@@ -292,12 +311,12 @@ return {
       h.eq(lines[header + 2], '> second line')
       h.eq(lines[header + 3], '')
       h.eq(lines[header + 4], 'The answer.')
-      api.nvim_win_call(p.win, function()
-        h.eq(panel_mod.foldexpr(header), '>1')
-        h.eq(panel_mod.foldexpr(header + 2), '1')
-        h.eq(panel_mod.foldexpr(header + 3), '0')
-        h.eq(panel_mod.foldexpr(header + 4), '0')
-        h.eq(panel_mod.foldexpr(1), '0')
+      api.nvim_win_call(p:win(), function()
+        h.eq(folds.expr(header), '>1')
+        h.eq(folds.expr(header + 2), '=')
+        h.eq(folds.expr(header + 3), '0')
+        h.eq(folds.expr(header + 4), '0')
+        h.eq(folds.expr(1), '0')
         h.eq(vim.fn.foldclosed(header + 1), header, 'the thought is folded')
         h.eq(vim.fn.foldclosed(header + 4), -1, 'the answer is not folded')
       end)
@@ -325,10 +344,10 @@ return {
     function()
       local p = new()
       p:append('a\nb\nc')
-      h.eq(api.nvim_win_get_cursor(p.win), { 3, 0 })
-      api.nvim_win_set_cursor(p.win, { 1, 0 })
+      h.eq(api.nvim_win_get_cursor(p:win()), { 3, 0 })
+      api.nvim_win_set_cursor(p:win(), { 1, 0 })
       p:append('\nd')
-      h.eq(api.nvim_win_get_cursor(p.win), { 1, 0 }, 'a reader scrolled up is left alone')
+      h.eq(api.nvim_win_get_cursor(p:win()), { 1, 0 }, 'a reader scrolled up is left alone')
     end,
   },
 }

@@ -66,6 +66,7 @@ class AcpAgent:
             "_" + names.REVIEW: methods.review,
             "_" + names.REWIND: methods.rewind,
             "_" + names.COMPACT: methods.compact,
+            "_" + names.MCP_SERVERS: methods.mcp_servers,
         }
         for name, handler in requests.items():
             self.connection.requests[name] = self._guarded(name, handler)
@@ -98,7 +99,7 @@ class AcpAgent:
             "agentCapabilities": {
                 "loadSession": True,
                 "promptCapabilities": {"image": True, "audio": False, "embeddedContext": True},
-                "mcpCapabilities": {"http": False, "sse": False},
+                "mcpCapabilities": {"http": True, "sse": True},
                 "sessionCapabilities": {"list": {}, "resume": {}, "close": {}},
             },
             "authMethods": [

@@ -97,13 +97,14 @@ def can_keep_from(messages: list[Message], index: int) -> bool:
     return not any(block.get("type") == "tool_result" for block in message["content"])
 
 
-def tool_result(tool_use_id: str, text: str, *, is_error: bool) -> Block:
-    block: Block = {
-        "type": "tool_result",
-        "tool_use_id": tool_use_id,
-        # An empty result reads to the model as a failure to run, so say it was empty.
-        "content": text or "(no output)",
-    }
+def tool_result(
+    tool_use_id: str, text: str, *, is_error: bool, extra: list[Block] | None = None
+) -> Block:
+    # An empty result reads to the model as a failure to run, so say it was empty.
+    content: str | list[Block] = text or "(no output)"
+    if extra:
+        content = [{"type": "text", "text": content}, *extra]
+    block: Block = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content}
     if is_error:
         block["is_error"] = True
     return block

@@ -23,7 +23,7 @@ from typing import Any
 Ask = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 REJECTED = "Rejected by the user: do not retry this call; ask the user or try another way."
-ASKING_KINDS = ("edit", "execute", "delete", "move")
+ASKING_KINDS = ("edit", "execute", "delete", "move", "mcp")
 EDIT_KINDS = ("edit", "delete", "move")
 PATH_FIELDS = ("path", "new_path", "destination", "target", "file_path")
 MAX_SHOWN_COMMAND = 80
@@ -102,6 +102,7 @@ class PermissionGate:
         tool_input: dict[str, Any],
         *,
         root: Path | None = None,
+        tool_name: str = "",
     ) -> str | None:
         """None if the call may run, else the reason it may not (for the tool result)."""
         if kind not in ASKING_KINDS:
@@ -112,9 +113,10 @@ class PermissionGate:
                 "commands do not run. Describe the change instead."
             )
         protected = exec_config_path(root, tool_input) if kind in EDIT_KINDS and root else None
-        if protected is None and (mode == "acceptAll" or (mode == "default" and kind != "execute")):
+        runs_code = kind in ("execute", "mcp")
+        if protected is None and (mode == "acceptAll" or (mode == "default" and not runs_code)):
             return None
-        scope = scope_of(kind, tool_input, protected)
+        scope = scope_of(kind, tool_input, protected, tool_name)
         remembered = self._remembered(kind, tool_input, scope)
         if remembered is not None:
             return None if remembered else REJECTED
@@ -158,9 +160,13 @@ def options(scope: Scope) -> list[dict[str, str]]:
     ]
 
 
-def scope_of(kind: str, tool_input: dict[str, Any], protected: str | None = None) -> Scope:
+def scope_of(
+    kind: str, tool_input: dict[str, Any], protected: str | None = None, tool_name: str = ""
+) -> Scope:
     if protected is not None:
         return Scope((kind, "protected", protected), f"edits to `{protected}`")
+    if kind == "mcp":  # per tool: one server's tools can differ wildly in what they do
+        return Scope(("mcp", tool_name), f"calls of `{tool_name}`")
     if kind != "execute":
         noun = "edits" if kind == "edit" else f"{kind} calls"
         return Scope((kind,), f"{noun}, except to files that configure code execution")

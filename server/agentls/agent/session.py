@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentls.agent import commands, file_actions
 from agentls.agent.compaction import Compacted, Compactor
@@ -38,7 +38,12 @@ from agentls.tools.base import ToolContext
 from agentls.tools.registry import default_tools
 from agentls.workspace.edits import current_text
 
+if TYPE_CHECKING:
+    from agentls.mcp.session_servers import SessionServers
+
 TITLE_LENGTH = 80
+# How long a prompt waits for MCP servers still starting before it goes on without them.
+MCP_START_WAIT = 10.0
 INTERRUPTED_TOOL_TEXT = "Interrupted: the server stopped before this tool call finished."
 
 
@@ -71,6 +76,7 @@ class Session:
     # a prompt meanwhile would compute its edits against text about to change.
     operation: str | None = None
     choices: SessionChoices = field(default_factory=SessionChoices)
+    mcp: SessionServers | None = None  # its MCP servers, when it has any
     titled: bool = False  # whether clients were told its title
     # Its file changes: checkpoints, pending hunks, what the model is told of reviews.
     files: FileReview = field(init=False)
@@ -129,6 +135,32 @@ class Sessions:
         )
         self._sessions[session_id] = session
         return session
+
+    def start_mcp(self, session: Session, acp_servers: list[dict[str, Any]]) -> None:
+        """Starts the session's MCP servers (the project's `.mcp.json`, then the client's),
+        in the background; those it ran before (a load or resume again) are stopped."""
+        from agentls.mcp import servers
+
+        project, problem = servers.from_project(session.cwd)
+        specs = servers.merged(project, servers.from_acp(acp_servers))
+        if session.mcp is not None:
+            asyncio.get_running_loop().create_task(session.mcp.stop())
+            session.mcp = None
+        if not specs and problem is None:
+            return
+        from agentls.mcp.session_servers import SessionServers
+
+        session.mcp = SessionServers(
+            specs,
+            session_id=session.id,
+            root=session.cwd,
+            timeout=self.config_for(session).mcp_timeout,
+            send=session.updates.send,
+            ask=self.editor.ask_permission,
+            state_dir=lambda: self._store.base.parent,
+            problem=problem,
+        )
+        session.mcp.start()
 
     def config_for(self, session: Session) -> Config:
         """The server's configuration with the session's own choices applied."""
@@ -248,6 +280,10 @@ class Sessions:
         self.model.check_credentials()
         self._title(session, content)
         config = self.config_for(session)
+        tools = list(self._tools)
+        if session.mcp is not None:
+            await session.mcp.ready(MCP_START_WAIT)
+            tools += session.mcp.tools()
         review_before = config.review == "before" and config.permission_mode in ("default", "ask")
         if review_before:
             # Edits then ask in the tool, once their diff is known; the gate in front of
@@ -281,7 +317,7 @@ class Sessions:
             conversation=session.conversation,
             config=config,
             model=self.model,
-            tools=hooked(self._tools, hooks),
+            tools=hooked(tools, hooks),
             tool_context=context,
             updates=session.updates,
             totals=session.totals,
@@ -359,7 +395,9 @@ class Sessions:
     def close(self, session_id: str) -> None:
         """Forget a session (its journal stays on disk): its turn is cancelled first."""
         self.cancel(session_id)
-        self._sessions.pop(session_id, None)
+        session = self._sessions.pop(session_id, None)
+        if session is not None and session.mcp is not None:
+            asyncio.get_running_loop().create_task(session.mcp.stop())
 
     def cancel(self, session_id: str) -> bool:
         session = self._sessions.get(session_id)
@@ -380,3 +418,7 @@ class Sessions:
             turn.cancel()
         if turns:
             await asyncio.wait(turns, timeout=1.5)
+        # MCP servers stop with the server (their guards would stop them anyway).
+        stops = [asyncio.ensure_future(s.mcp.stop()) for s in self._sessions.values() if s.mcp]
+        if stops:
+            await asyncio.wait(stops, timeout=3)

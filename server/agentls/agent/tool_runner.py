@@ -138,7 +138,9 @@ class ToolRunner:
                 continue
             outcome = await run.task
             results.append(
-                conversation.tool_result(run.id, outcome.text, is_error=outcome.is_error)
+                conversation.tool_result(
+                    run.id, outcome.text, is_error=outcome.is_error, extra=outcome.blocks
+                )
             )
         self.runs = []
         self.finish_open(CUT_OFF_TOOL_TEXT, ours_only=True)
@@ -217,6 +219,8 @@ class ToolRunner:
         if tool is None:
             return None  # run_tool answers an unknown tool with an error
         kind = tool.kind_for(block["input"])
+        # An MCP tool that does not say it only reads asks as a command does.
+        gate_kind = "mcp" if block["name"].startswith("mcp__") and kind != "read" else kind
         tool_call = {
             "toolCallId": block["id"],
             "title": tool.title(block["input"], self.context.root),
@@ -224,13 +228,14 @@ class ToolRunner:
             "status": "pending",
             "rawInput": block["input"],
         }
-        if kind in ("edit", "execute"):
+        if gate_kind in ("edit", "execute", "mcp"):
             self.report(f"Waiting for permission: {tool_call['title']}")
         return await self.permissions.check(
             self._permission_mode(),
             self.updates.session_id,
             tool_call,
-            kind,
+            gate_kind,
             block["input"],
             root=self.context.root,
+            tool_name=block["name"],
         )

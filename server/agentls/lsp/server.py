@@ -50,6 +50,7 @@ SERVER_METHODS = [
     names.REVIEW,
     names.REWIND,
     names.COMPACT,
+    names.MCP_SERVERS,
 ]
 
 
@@ -243,6 +244,7 @@ def _setup_sessions(server: AgentServer) -> None:
         (names.REVIEW, methods.review),
         (names.REWIND, methods.rewind),
         (names.COMPACT, methods.compact),
+        (names.MCP_SERVERS, methods.mcp_servers),
     ):
         server.feature(name)(_answering(handler))
 

@@ -49,6 +49,7 @@ class AgentMethods:
         setup = params.session_setup(names.SESSION_NEW, raw, self._default_cwd(), with_id=False)
         assert setup.cwd is not None  # session_setup insists on one for session/new
         session = self.sessions.new(setup.cwd)
+        self.sessions.start_mcp(session, setup.mcp_servers)
         return {"sessionId": session.id, **self._opened(session)}
 
     def load_session(self, raw: Any) -> dict[str, Any]:
@@ -72,7 +73,13 @@ class AgentMethods:
             raise errors.invalid_params(method, str(exc)) from None
         if session.busy:
             raise errors.session_busy(str(SessionBusyError(session.id)))
+        self.sessions.start_mcp(session, setup.mcp_servers)
         return session
+
+    def mcp_servers(self, raw: Any) -> dict[str, Any]:
+        """`agentls/mcpServers`: the session's MCP servers and their status."""
+        session = self.session(params.session_id(names.MCP_SERVERS, raw))
+        return {"servers": session.mcp.status() if session.mcp is not None else []}
 
     def close_session(self, raw: Any) -> dict[str, Any]:
         self.sessions.close(self.session(params.session_id(names.SESSION_CLOSE, raw)).id)

@@ -32,3 +32,4 @@ REVIEW = "agentls/review"
 REWIND = "agentls/rewind"
 SAVE_DOCUMENTS = "agentls/saveDocuments"  # server -> client
 COMPACT = "agentls/compact"
+MCP_SERVERS = "agentls/mcpServers"

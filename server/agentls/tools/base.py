@@ -71,6 +71,8 @@ class ToolOutcome:
     # is the text shown beside it, in place of `text` (which the terminal shows already).
     terminal_id: str | None = None
     shown: str | None = None
+    # Content blocks the model gets after the text (an MCP tool's images).
+    blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
 class CommandTerminal(Protocol):

@@ -17,11 +17,15 @@ H.run(function(data)
   -- editor was unresponsive.
   local last, max_gap = vim.uv.hrtime(), 0
   local timer = assert(vim.uv.new_timer())
-  timer:start(20, 20, vim.schedule_wrap(function()
-    local now = vim.uv.hrtime()
-    max_gap = math.max(max_gap, (now - last) / 1e6)
-    last = now
-  end))
+  timer:start(
+    20,
+    20,
+    vim.schedule_wrap(function()
+      local now = vim.uv.hrtime()
+      max_gap = math.max(max_gap, (now - last) / 1e6)
+      last = now
+    end)
+  )
   local started = vim.uv.hrtime()
   vim.cmd('AgentAsk Write a lot')
   data.result = H.turn_end(1, 40000).result

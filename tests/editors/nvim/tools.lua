@@ -9,10 +9,21 @@ H.run(function(data)
   Panel._render_tool = function(self, tool, row)
     local length = render(self, tool, row)
     local line = vim.api.nvim_buf_get_lines(self.buf, row, row + 1, false)[1]
-    table.insert(data.renders, { row = row, line = line, status = tool.status })
+    table.insert(data.renders, { row = row, line = line, status = tool.status, title = tool.title })
     return length
   end
   vim.cmd('AgentAsk What is in src?')
   data.result = H.turn_end(1).result
   data.lines = vim.api.nvim_buf_get_lines(H.panel().buf, 0, -1, false)
+  -- The output of the first call is folded under its line.
+  local row
+  for i, line in ipairs(data.lines) do
+    if line:find('Read src/app.py', 1, true) then
+      row = i
+      break
+    end
+  end
+  vim.api.nvim_win_call(H.panel_win(), function()
+    data.folded = vim.fn.foldclosed(row + 1)
+  end)
 end)

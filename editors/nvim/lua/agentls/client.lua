@@ -29,6 +29,14 @@ end
 ---@return vim.lsp.Client?
 function M.find(buf)
   buf = buf or vim.api.nvim_get_current_buf()
+  local panel = require('agentls.panel').for_buf(buf)
+  if panel then
+    local state = require('agentls.session').for_panel(panel)
+    local c = state and state.client_id and vim.lsp.get_client_by_id(state.client_id)
+    if c and not c:is_stopped() then
+      return c
+    end
+  end
   local clients = vim.tbl_filter(function(c)
     return not c:is_stopped()
   end, vim.lsp.get_clients({ name = 'agentls' }))
@@ -65,23 +73,26 @@ function M.attach_buffers(client)
   end
 end
 
----Starts a client for the current buffer's workspace.
+---Starts a client for `root` (default: the current buffer's workspace).
+---@param root string?
 ---@return vim.lsp.Client? client
 ---@return string? problem
-function M.start()
+function M.start(root)
   local cfg = vim.lsp.config and vim.lsp.config.agentls or nil
   cfg = vim.deepcopy(cfg or config.lsp_config())
   local cmd = cfg.cmd
   if type(cmd) == 'table' and vim.fn.executable(cmd[1]) == 0 then
     return nil,
-      ('agentls: cannot start the server: %q is not an executable on PATH. Install agentls '
-        .. '(pip install agentls) or set cmd in require("agentls").setup(); see :checkhealth agentls'):format(
-        cmd[1]
-      )
+      (
+        'agentls: cannot start the server: %q is not an executable on PATH. Install agentls from its '
+        .. 'repository (pipx install /path/to/agentls, or uv tool install /path/to/agentls) or set cmd in '
+        .. 'require("agentls").setup(); see :checkhealth agentls'
+      ):format(cmd[1])
   end
   local buf = vim.api.nvim_get_current_buf()
-  cfg.root_dir = cfg.root_dir or M.root_for(buf, cfg.root_markers or config.options.root_markers)
-  if type(cfg.root_dir) == 'function' then
+  if root then
+    cfg.root_dir = root
+  elseif type(cfg.root_dir) ~= 'string' then
     cfg.root_dir = M.root_for(buf, cfg.root_markers or config.options.root_markers)
   end
   cfg.name = 'agentls'
@@ -98,9 +109,43 @@ function M.start()
   return client
 end
 
----Runs `fn` with an initialized client for the current buffer, starting one if needed.
+---Runs `fn` once `client` is initialized.
+---@param client vim.lsp.Client
+---@param fn fun(client: vim.lsp.Client)
+local function when_ready(client, fn)
+  if client.initialized then
+    fn(client)
+  else
+    waiting[client.id] = waiting[client.id] or {}
+    table.insert(waiting[client.id], fn)
+  end
+end
+
+---Runs `fn` with an initialized client for workspace `root`, starting one if needed.
+---@param root string
+---@param fn fun(client: vim.lsp.Client)
+function M.with_root(root, fn)
+  for _, c in ipairs(vim.lsp.get_clients({ name = 'agentls' })) do
+    if not c:is_stopped() and c.root_dir == root then
+      return when_ready(c, fn)
+    end
+  end
+  local client, problem = M.start(root)
+  if not client then
+    vim.notify(problem or 'agentls: the server did not start', vim.log.levels.ERROR)
+    return
+  end
+  when_ready(client, fn)
+end
+
+---Runs `fn` with an initialized client for the current buffer (or the panel's workspace,
+---from the panel), starting one if needed.
 ---@param fn fun(client: vim.lsp.Client)
 function M.with_client(fn)
+  local state = require('agentls.session').current()
+  if state and require('agentls.panel').for_buf(vim.api.nvim_get_current_buf()) then
+    return M.with_root(state.root, fn)
+  end
   local client = M.find()
   if not client then
     local problem
@@ -110,12 +155,7 @@ function M.with_client(fn)
       return
     end
   end
-  if client.initialized then
-    fn(client)
-  else
-    waiting[client.id] = waiting[client.id] or {}
-    table.insert(waiting[client.id], fn)
-  end
+  when_ready(client, fn)
 end
 
 ---@param client vim.lsp.Client
@@ -133,7 +173,10 @@ end
 ---@param client_id integer
 function M.exited(client_id)
   if waiting[client_id] then
-    vim.notify('agentls: the server exited before it was ready; see :LspLog and :checkhealth agentls', vim.log.levels.ERROR)
+    vim.notify(
+      'agentls: the server exited before it was ready; see :LspLog and :checkhealth agentls',
+      vim.log.levels.ERROR
+    )
   end
   waiting[client_id] = nil
   started[client_id] = nil

@@ -73,23 +73,48 @@ function M.mime_type(buf)
   return 'text/x-' .. ft
 end
 
----The prompt's content blocks: the text, the selection (if any) and the current buffer.
+---How a buffer is named in the panel and to the model: relative to the root when under it.
+---@param buf integer
+---@param root string?
+---@return string?
+function M.shown_name(buf, root)
+  local name = vim.api.nvim_buf_get_name(buf)
+  if name == '' then
+    return nil
+  end
+  local full = vim.fn.fnamemodify(name, ':p')
+  local prefix = root and (root:gsub('/$', '') .. '/')
+  if prefix and vim.startswith(full, prefix) then
+    return full:sub(#prefix + 1)
+  end
+  return vim.fn.fnamemodify(full, ':~')
+end
+
+---The code buffer of the current tabpage: the current buffer outside the panel, else the
+---buffer of the code window the user was last in.
+---@return integer
+function M.code_buffer()
+  local panel_mod = require('agentls.panel')
+  local win = vim.api.nvim_get_current_win()
+  if not panel_mod.is_panel_window(win) then
+    return vim.api.nvim_win_get_buf(win)
+  end
+  local code = require('agentls.panel.actions').code_window()
+  return code and vim.api.nvim_win_get_buf(code) or vim.api.nvim_get_current_buf()
+end
+
+---The prompt's content blocks: the text, the selection (if any), what its @ and #
+---mentions name (mentions.lua), and the current buffer as a link.
 ---@param text string
----@param buf integer the buffer the command was run from
+---@param buf integer the buffer the prompt was written from (or for)
 ---@param selection agentls.Selection?
----@param root string? workspace root, to name the buffer relative to it
+---@param root string? workspace root, to name files relative to it
 ---@return agentls.Prompt
 function M.prompt(text, buf, selection, root)
   local blocks = { { type = 'text', text = text } }
   local uri = M.file_uri(buf)
-  local name = vim.api.nvim_buf_get_name(buf)
-  local shown = name ~= '' and vim.fn.fnamemodify(name, ':p') or nil
-  if shown and root and vim.startswith(shown, root:gsub('/$', '') .. '/') then
-    shown = shown:sub(#root:gsub('/$', '') + 2)
-  elseif shown then
-    shown = vim.fn.fnamemodify(shown, ':~')
-  end
-  local context
+  local shown = M.shown_name(buf, root)
+  local context = {}
   if selection then
     blocks[#blocks + 1] = {
       type = 'resource',
@@ -100,13 +125,24 @@ function M.prompt(text, buf, selection, root)
       },
       _meta = { agentls = { range = selection.range } },
     }
-    context = ('with the selection of %s, lines %d-%d'):format(shown or 'an unnamed buffer', selection.first, selection.last)
+    context[#context + 1] = ('with the selection of %s, lines %d-%d'):format(
+      shown or 'an unnamed buffer',
+      selection.first,
+      selection.last
+    )
+  end
+  local mentioned = require('agentls.mentions').blocks(text, buf, root)
+  for _, item in ipairs(mentioned) do
+    blocks[#blocks + 1] = item.block
+    context[#context + 1] = item.shown
   end
   if uri then
     blocks[#blocks + 1] = { type = 'resource_link', uri = uri, name = shown }
-    context = context or ('from %s'):format(shown)
+    if #context == 0 then
+      context[1] = ('from %s'):format(shown)
+    end
   end
-  return { text = text, blocks = blocks, context = context }
+  return { text = text, blocks = blocks, context = #context > 0 and table.concat(context, ' · ') or nil }
 end
 
 return M

@@ -20,12 +20,10 @@ function M.stale_reason(edit)
       if bufnr ~= -1 and vim.api.nvim_buf_is_loaded(bufnr) then
         local current = vim.lsp.util.buf_versions[bufnr]
         if current > version then
-          return ('%s was changed in the editor (version %d) after the agent read it '
-            .. '(version %d); the edit was not applied: read the file again and redo the edit'):format(
-            vim.fn.fnamemodify(fname, ':~:.'),
-            current,
-            version
-          )
+          return (
+            '%s was changed in the editor (version %d) after the agent read it '
+            .. '(version %d); the edit was not applied: read the file again and redo the edit'
+          ):format(vim.fn.fnamemodify(fname, ':~:.'), current, version)
         end
       end
     end
@@ -42,6 +40,31 @@ function M.apply(err, params, ctx)
     return { applied = false, failureReason = reason }
   end
   return vim.lsp.handlers['workspace/applyEdit'](err, params, ctx)
+end
+
+---`agentls/saveDocuments` (server → client): before a command runs, the server asks for
+---the documents the agent changed to be saved, as the user's own `:write` would, so the
+---command sees them. Answers the URIs saved; one that cannot be saved is left out (the
+---server names it to the model).
+---@param _ lsp.ResponseError?
+---@param params {uris: string[]?}
+---@return {saved: string[]}
+function M.save_documents(_, params)
+  local saved = {}
+  for _, uri in ipairs(type(params) == 'table' and params.uris or {}) do
+    local ok, fname = pcall(vim.uri_to_fname, uri)
+    local bufnr = ok and vim.fn.bufnr(fname) or -1
+    if bufnr ~= -1 and vim.api.nvim_buf_is_loaded(bufnr) then
+      local wrote = not vim.bo[bufnr].modified
+        or pcall(vim.api.nvim_buf_call, bufnr, function()
+          vim.cmd('silent keepalt keepjumps write')
+        end)
+      if wrote and not vim.bo[bufnr].modified then
+        saved[#saved + 1] = uri
+      end
+    end
+  end
+  return { saved = saved }
 end
 
 return M

@@ -1,5 +1,8 @@
 ---@brief The client's handlers for the agentls methods, shared by `setup()` and `lsp/agentls.lua`.
 
+-- Its LspProgress autocommand feeds the statusline from the first client on.
+require('agentls.status')
+
 local M = {}
 
 ---@return table<string, lsp.Handler>
@@ -13,6 +16,9 @@ function M.table()
     end,
     ['workspace/applyEdit'] = function(...)
       return require('agentls.edits').apply(...)
+    end,
+    ['agentls/saveDocuments'] = function(...)
+      return require('agentls.edits').save_documents(...)
     end,
   }
 end
@@ -29,7 +35,7 @@ function M.on_exit(code, signal, client_id)
   -- on_exit runs in a libuv callback, where most of the API is off limits.
   vim.schedule(function()
     require('agentls.client').exited(client_id)
-    require('agentls.session').on_exit(client_id, code, signal)
+    require('agentls.sessions').exited(client_id, code, signal)
   end)
 end
 

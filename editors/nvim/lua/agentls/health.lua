@@ -73,13 +73,17 @@ function M.check()
   local cfg = client_config()
   local cmd = cfg.cmd
   if type(cmd) ~= 'table' or type(cmd[1]) ~= 'string' then
-    health.error('no server command configured', { 'set cmd in require("agentls").setup({ cmd = { "agentls", "serve" } })' })
+    health.error(
+      'no server command configured',
+      { 'set cmd in require("agentls").setup({ cmd = { "agentls", "serve" } })' }
+    )
     return
   end
   if vim.fn.executable(cmd[1]) == 0 then
     health.error(('%q is not an executable on PATH'):format(cmd[1]), {
-      'install the server: pip install agentls',
-      'or point setup({ cmd = { "/path/to/agentls", "serve" } }) at it',
+      'install the server from a checkout of the agentls repository: pipx install /path/to/agentls '
+        .. '(or: uv tool install /path/to/agentls)',
+      'or point setup({ cmd = { "/path/to/agentls/.venv/bin/agentls", "serve" } }) at it',
     })
     return
   end
@@ -90,7 +94,13 @@ function M.check()
     local info = result.serverInfo or {}
     local experimental = (result.capabilities or {}).experimental or {}
     local ext = experimental.agentls or {}
-    health.ok(('the server starts: %s %s (protocol %s)'):format(info.name or '?', info.version or '?', tostring(ext.protocolVersion or '?')))
+    health.ok(
+      ('the server starts: %s %s (protocol %s)'):format(
+        info.name or '?',
+        info.version or '?',
+        tostring(ext.protocolVersion or '?')
+      )
+    )
     local methods = {}
     for _, m in ipairs(ext.methods or {}) do
       methods[m] = true
@@ -116,8 +126,11 @@ function M.check()
     health.ok('ANTHROPIC_AUTH_TOKEN is set')
   else
     health.warn('no API key: neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set', {
-      'export ANTHROPIC_API_KEY in the shell that starts Neovim',
-      'or pass it to the server only: setup({ cmd_env = { ANTHROPIC_API_KEY = ... } })',
+      'export ANTHROPIC_API_KEY=sk-ant-... in the shell that starts Neovim',
+      'or pass it to the server only, e.g. from a file: setup({ cmd_env = { ANTHROPIC_API_KEY = '
+        .. 'vim.fn.readfile(vim.fn.expand("~/.config/anthropic/key"))[1] } })',
+      'or set it in this Neovim with :let $ANTHROPIC_API_KEY = "sk-ant-..."',
+      'then :AgentRestart, so the server starts again with the key',
     })
   end
   local base = env.ANTHROPIC_BASE_URL or vim.env.ANTHROPIC_BASE_URL
@@ -131,12 +144,14 @@ function M.check()
   end
   for _, client in ipairs(clients) do
     local state = require('agentls.session').states[client.id]
-    health.info(('client %d: root %s, session %s%s'):format(
-      client.id,
-      client.root_dir or '(none)',
-      state and state.session_id or '(none yet)',
-      state and state.turn and ', a turn is running' or ''
-    ))
+    health.info(
+      ('client %d: root %s, session %s%s'):format(
+        client.id,
+        client.root_dir or '(none)',
+        state and state.session_id or '(none yet)',
+        state and state.turn and ', a turn is running' or ''
+      )
+    )
   end
 end
 

@@ -8,11 +8,12 @@ local config = require('agentls.config')
 local M = {}
 
 ---@param opts agentls.Options?
+---@return boolean ok false when an option was refused (nothing is changed then)
 function M.setup(opts)
   local merged, problem = config.validate(opts)
   if not merged then
     vim.notify(problem or 'agentls: bad options', vim.log.levels.ERROR)
-    return
+    return false
   end
   config.options = merged
   if vim.lsp.config then
@@ -30,6 +31,7 @@ function M.setup(opts)
       end,
     })
   end
+  return true
 end
 
 ---@class agentls.AskOpts
@@ -42,8 +44,8 @@ end
 ---@param opts agentls.AskOpts?
 function M.ask(opts)
   opts = opts or {}
-  local buf = vim.api.nvim_get_current_buf()
   local context = require('agentls.context')
+  local buf = context.code_buffer()
   -- Captured now: vim.ui.input may move the cursor or change the marks before it answers.
   local selection = (opts.range or 0) > 0 and context.selection(buf, opts.line1, opts.line2) or nil
   local function send(text)
@@ -85,48 +87,57 @@ function M.new_session()
   require('agentls.client').with_client(require('agentls.session').new)
 end
 
+---Shows or hides the panel in this tabpage; shown, the cursor goes to its compose area.
+---The server starts (and a session opens) with it, so the header shows the model and mode.
 function M.toggle_panel()
-  local client = require('agentls.client').find()
-  if not client then
-    vim.notify('agentls: no panel yet; :AgentAsk starts one', vim.log.levels.INFO)
+  local state = require('agentls.session').current()
+  if state and state.panel:valid() then
+    state.panel:toggle(true)
     return
   end
-  require('agentls.session').state(client.id).panel:toggle()
+  require('agentls.client').with_client(function(client)
+    local session = require('agentls.session')
+    session.state(client.id).panel:show(true)
+    session.ensure_session(client, function() end)
+  end)
 end
 
----For the statusline: what the running turn is doing, from its `$/progress` reports.
----Unlike `vim.lsp.status()` this does not consume the progress messages.
+---`:AgentSessions`: pick an earlier session of this workspace and continue it.
+function M.sessions()
+  require('agentls.client').with_client(require('agentls.sessions').pick)
+end
+
+---`:AgentRestart`: restarts the server; the session continues.
+function M.restart()
+  require('agentls.sessions').restart()
+end
+
+---`:AgentModel`, `:AgentMode`, `:AgentThinking`: switch, or pick from the list.
+---@param what 'model'|'mode'|'thinking'
+---@param value string?
+function M.switch(what, value)
+  require('agentls.client').with_client(function(client)
+    local settings = require('agentls.settings')
+    settings.switch(client, settings.IDS[what], value)
+  end)
+end
+
+---`:AgentReview [accept|reject [all]]`.
+---@param args string?
+function M.review(args)
+  require('agentls.review').command(args)
+end
+
+---`:AgentMcp`: the MCP servers of the session and their status.
+function M.mcp()
+  require('agentls.mcp').show()
+end
+
+---For the statusline: what the running turn is doing, the model, mode, context use and
+---cost. Reads state only: unlike `vim.lsp.status()` it consumes nothing.
 ---@return string
 function M.status()
-  for _, client in ipairs(vim.lsp.get_clients({ name = 'agentls' })) do
-    local state = require('agentls.session').states[client.id]
-    local turn = state and state.turn
-    if turn and turn.token ~= '' then
-      local progress = M._progress[turn.token]
-      return 'agentls: ' .. (progress or 'starting')
-    end
-  end
-  return ''
+  return require('agentls.status').status()
 end
-
----@type table<string|integer, string> the last `$/progress` message of each token
-M._progress = {}
-
-vim.api.nvim_create_autocmd('LspProgress', {
-  group = vim.api.nvim_create_augroup('agentls.progress', { clear = true }),
-  callback = function(args)
-    local params = args.data and args.data.params or {}
-    local value = params.value
-    if type(value) ~= 'table' or type(params.token) ~= 'string' or not vim.startswith(params.token, 'agentls-') then
-      return
-    end
-    if value.kind == 'end' then
-      M._progress[params.token] = nil
-    else
-      M._progress[params.token] = value.message or value.title
-    end
-    vim.cmd.redrawstatus()
-  end,
-})
 
 return M

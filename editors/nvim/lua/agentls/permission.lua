@@ -21,6 +21,51 @@ function M.describe(tool_call)
   return title
 end
 
+---The unified diff of each `diff` item of the tool call (review "before": the edit is
+---shown before it is applied), as lines; empty when it has none.
+---@param tool_call table
+---@return string[]
+function M.diff_lines(tool_call)
+  local lines = {}
+  local diff = (vim.text and vim.text.diff) or vim.diff
+  for _, item in ipairs(type(tool_call.content) == 'table' and tool_call.content or {}) do
+    if item.type == 'diff' and type(item.newText) == 'string' then
+      local old = type(item.oldText) == 'string' and item.oldText or ''
+      local path = vim.fn.fnamemodify(item.path or '', ':~:.')
+      vim.list_extend(lines, { '--- ' .. path, '+++ ' .. path })
+      local text = diff(old, item.newText, { result_type = 'unified', ctxlen = 2 })
+      vim.list_extend(lines, vim.split(type(text) == 'string' and text or '', '\n', { trimempty = true }))
+    end
+  end
+  return lines
+end
+
+---Shows `lines` (a diff) in a float above the question; returns its window.
+---@param lines string[]
+---@return integer?
+local function show_diff(lines)
+  if #lines == 0 then
+    return nil
+  end
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].filetype = 'diff'
+  vim.bo[buf].bufhidden = 'wipe'
+  local width = math.min(vim.o.columns - 4, 100)
+  local height = math.min(#lines, math.max(vim.o.lines - 10, 3))
+  return vim.api.nvim_open_win(buf, false, {
+    relative = 'editor',
+    row = 1,
+    col = math.floor((vim.o.columns - width) / 2),
+    width = width,
+    height = height,
+    border = 'rounded',
+    title = ' agentls: the edit to allow ',
+    title_pos = 'center',
+    style = 'minimal',
+  })
+end
+
 ---@param params table
 ---@return table[] options in the order allow once, allow always, reject once, reject always
 function M.options(params)
@@ -49,7 +94,7 @@ function M.handle(_, params, ctx)
   local options = M.options(params)
   local tool_call = params.toolCall or {}
   local session = require('agentls.session')
-  session.permission_pending(ctx.client_id, params.sessionId, tool_call.toolCallId, true)
+  session.permission_pending(ctx.client_id, params.sessionId, tool_call, true)
   local select_opts = {
     prompt = ('agentls wants to %s. Allow?'):format(M.describe(tool_call)),
     kind = 'agentls.permission',
@@ -57,6 +102,11 @@ function M.handle(_, params, ctx)
       return option.name or option.optionId
     end,
   }
+  local preview = show_diff(M.diff_lines(tool_call))
+  if preview then
+    vim.cmd('redraw')
+    session.fire('AgentlsPermissionDiff', { client_id = ctx.client_id, win = preview })
+  end
   local co, is_main = coroutine.running()
   local choice
   if co and not is_main then
@@ -77,7 +127,10 @@ function M.handle(_, params, ctx)
     end
     choice = options[vim.fn.inputlist(lines)]
   end
-  session.permission_pending(ctx.client_id, params.sessionId, tool_call.toolCallId, false)
+  if preview and vim.api.nvim_win_is_valid(preview) then
+    vim.api.nvim_win_close(preview, true)
+  end
+  session.permission_pending(ctx.client_id, params.sessionId, tool_call, false)
   return M.result(choice or nil)
 end
 

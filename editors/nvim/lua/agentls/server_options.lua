@@ -12,6 +12,7 @@ return {
   review = { type = { "string" }, enum = { "after", "before" }, default = "after", description = "`after`: edits apply at once and wait in the pending changes for review (`agentls/changes`); `before`: each edit is shown as a diff in the permission request and applied only if accepted" },
   saveBeforeCommands = { type = { "boolean" }, default = true, description = "before a command runs, ask the editor to save the documents the agent changed (`agentls/saveDocuments`), so the command sees them" },
   commandTimeout = { type = { "number" }, above = 0, default = 120, description = "seconds before the bash tool kills a command" },
+  mcpTimeout = { type = { "number" }, above = 1, default = 60, description = "seconds an MCP server gets to start, and to answer each tool call" },
   maxRetries = { type = { "integer" }, min = 0, default = 4, description = "retries of a failed model request (see `retry`)" },
   retryInitialDelay = { type = { "number" }, above = 0, default = 1, description = "seconds before the first retry; doubles each time, with jitter" },
   readTimeout = { type = { "number" }, above = 0, default = 90, description = "seconds a model stream may stay silent before it counts as dropped" },

@@ -48,6 +48,13 @@ end
 
 ---Records turn ends and $/progress messages in H.turns and H.progress.
 function H.observe()
+  H.events = {}
+  vim.api.nvim_create_autocmd('User', {
+    pattern = 'Agentls*',
+    callback = function(args)
+      table.insert(H.events, { event = args.match, data = args.data })
+    end,
+  })
   H.turns = {}
   vim.api.nvim_create_autocmd('User', {
     pattern = 'AgentlsTurnEnd',
@@ -64,16 +71,36 @@ function H.observe()
   })
 end
 
+---The running agentls client (the newest, after a restart).
 ---@return vim.lsp.Client?
 function H.client()
-  return vim.lsp.get_clients({ name = 'agentls' })[1]
+  local clients = vim.tbl_filter(function(c)
+    return not c:is_stopped()
+  end, vim.lsp.get_clients({ name = 'agentls' }))
+  return clients[#clients]
 end
 
 ---@return agentls.Panel?
 function H.panel()
   local client = H.client()
   local state = client and require('agentls.session').states[client.id]
+  if not state then
+    -- Between a server's exit and its restart the panel stays, with its workspace.
+    local _, any = next(require('agentls.session').by_root or {})
+    state = any
+  end
   return state and state.panel
+end
+
+---The window showing the panel's transcript in the current tabpage, if any.
+---@return integer?
+function H.panel_win()
+  local panel = H.panel()
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if panel and vim.api.nvim_win_get_buf(win) == panel.buf then
+      return win
+    end
+  end
 end
 
 ---@return string
@@ -118,6 +145,28 @@ function H.sim(method, path, ms)
   return done.stdout
 end
 
+---Waits for the n-th `User` event named `name` (AgentlsSessionResumed, …) and returns its data.
+---@param name string
+---@param n integer?
+---@param ms integer?
+---@return table
+function H.event(name, n, ms)
+  local found
+  H.wait(ms or 20000, function()
+    local seen = 0
+    for _, e in ipairs(H.events) do
+      if e.event == name then
+        seen = seen + 1
+        if seen == (n or 1) then
+          found = e.data
+          return true
+        end
+      end
+    end
+  end, ('event %s #%d'):format(name, n or 1))
+  return found
+end
+
 ---@param name string
 function H.wait_held(name)
   H.sim('GET', '/_sim/held/' .. name .. '?timeout=10')
@@ -139,6 +188,65 @@ end
 ---@return string
 function H.buf_text(buf)
   return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+end
+
+---The text Neovim has drawn on the screen at 1-based `row`, columns `first`..`last`.
+---@param row integer
+---@param first integer?
+---@param last integer?
+---@return string
+function H.screen_row(row, first, last)
+  local cells = {}
+  for col = first or 1, last or vim.o.columns do
+    cells[#cells + 1] = vim.fn.screenstring(row, col)
+  end
+  return (table.concat(cells):gsub('%s+$', ''))
+end
+
+---What window `win` shows on the screen (as last drawn), one string per screen line.
+---@param win integer
+---@return string[]
+function H.screen_of(win)
+  local pos = vim.fn.win_screenpos(win)
+  local lines = {}
+  for r = pos[1], pos[1] + vim.api.nvim_win_get_height(win) - 1 do
+    lines[#lines + 1] = H.screen_row(r, pos[2], pos[2] + vim.api.nvim_win_get_width(win) - 1)
+  end
+  return lines
+end
+
+---The status line of window `win`, as last drawn.
+---@param win integer
+---@return string
+function H.statusline_of(win)
+  local pos = vim.fn.win_screenpos(win)
+  return H.screen_row(pos[1] + vim.api.nvim_win_get_height(win), pos[2], pos[2] + vim.api.nvim_win_get_width(win) - 1)
+end
+
+---Kills the agentls server (SIGKILL), as a crash would, and waits until Neovim sees it.
+function H.kill_server()
+  local client = assert(H.client(), 'no agentls client to kill')
+  local pids = vim.api.nvim_get_proc_children(vim.fn.getpid())
+  H.check(#pids > 0, 'the server is a child process of Neovim')
+  for _, pid in ipairs(pids) do
+    vim.uv.kill(pid, 'sigkill')
+  end
+  H.wait(10000, function()
+    return client:is_stopped()
+  end, 'Neovim to see the server exit')
+end
+
+---Types `keys` as the user would (mappings applied), and lets Neovim handle them.
+---@param keys string with <CR>-style key names
+function H.feed(keys)
+  vim.api.nvim_feedkeys(vim.keycode(keys), 'xt', false)
+end
+
+---The state of the agentls client (session, settings, queue).
+---@return agentls.State?
+function H.state()
+  local client = H.client()
+  return client and require('agentls.session').states[client.id]
 end
 
 local function write_result()
