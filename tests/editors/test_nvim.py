@@ -635,3 +635,21 @@ def test_review_before_shows_the_edits_diff_while_asking(
     assert "-    return a + b" in diff and "+    return a + b  # the sum" in diff
     # Rejected: the buffer is as it was, and the diff closed with the question.
     assert run.data["after"] == UTIL_BEFORE and run.data["floats_after"] == 0
+
+
+def test_mcp_servers_from_setup_are_used_and_listed(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    call = {"type": "tool_use", "name": "mcp__tools__shout", "input": {"text": "quiet"}}
+    sim.load([{"blocks": [call]}, text_turn("It said QUIET.")])
+    server = Path(__file__).parents[1] / "mcp" / "servers" / "tools.py"
+    env = {"AGENTLS_TEST_MCP_SERVER": str(server), "AGENTLS_TEST_MARKERS": str(tmp_path)}
+    options = {"permissionMode": "acceptAll"}
+    run = run_nvim("mcp", workspace, sim, tmp_path, options=options, env=env, expect_ok=False)
+    data = run.data
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    result = sim.requests[-1]["body"]["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result" and result["content"] == "QUIET"
+    assert "Shout (tools) — done" in data["panel"], data["panel"]
+    assert data["mcp"][0].startswith("tools — connected (stdio, client), 7 tools"), data["mcp"]
+    assert "tools" in data["report"] and "connected" in data["report"], data["report"]

@@ -152,6 +152,10 @@ function M.check()
         state and state.turn and ', a turn is running' or ''
       )
     )
+    require('agentls.mcp').health(client, state)
+  end
+  if #clients == 0 then
+    require('agentls.mcp').health(nil, nil)
   end
 end
 

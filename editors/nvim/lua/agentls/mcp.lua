@@ -118,7 +118,7 @@ function M.float(lines)
 end
 
 ---`:checkhealth agentls`: the MCP servers of `client`'s session, or those configured.
----@param client vim.lsp.Client
+---@param client vim.lsp.Client?
 ---@param state agentls.State?
 function M.health(client, state)
   local health = vim.health
@@ -127,7 +127,7 @@ function M.health(client, state)
   if #configured > 0 then
     health.info('MCP servers from setup(): ' .. table.concat(configured, ', '))
   end
-  if not (state and state.session_id) then
+  if not (client and state and state.session_id) then
     health.info('MCP servers: listed once a session runs (:AgentMcp)')
     return
   end
