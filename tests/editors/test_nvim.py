@@ -653,3 +653,36 @@ def test_mcp_servers_from_setup_are_used_and_listed(
     assert "Shout (tools) — done" in data["panel"], data["panel"]
     assert data["mcp"][0].startswith("tools — connected (stdio, client), 7 tools"), data["mcp"]
     assert "tools" in data["report"] and "connected" in data["report"], data["report"]
+
+
+def test_the_chat_compose_context_history_model_queue_and_sessions(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load(
+        [
+            text_turn("Hello back."),
+            text_turn("Explained."),
+            text_turn("On the other model.", hold={"name": "third", "after_deltas": 1}),
+            text_turn("Then this."),
+        ]
+    )
+    run = run_nvim("chat", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    # The two-line prompt reached the model with both files as context.
+    sent = json.dumps(sim.requests[1]["body"]["messages"][-1]["content"])
+    assert "Explain @src/app.py\\nand #buffer please" in sent, sent
+    assert "def greet(name)" in sent and "def add(a, b)" in sent, sent
+    assert data["compose_after_send"] == ""
+    assert data["recalled"] == "Explain @src/app.py\nand #buffer please"
+    # /model reached the server: the next request asked for that model.
+    assert sim.requests[2]["body"]["model"] == "claude-opus-5"
+    # Sent while a turn ran: queued, shown, then sent after it.
+    assert data["queued"] == ["And then?"] and "Queued: And then?" in data["winbar"]
+    assert last_user_text(sim.requests[3]).startswith("And then?")
+    # After :AgentNew, :AgentSessions listed the first session (the new one has no turn to
+    # keep yet) and loaded it, its turns apart.
+    assert len(data["listed"]) == 1 and "Hello" in data["listed"][0], data["listed"]
+    replayed = data["replayed"]
+    assert "Hello back." in replayed and "Explained." in replayed
+    assert replayed.index("Hello back.") < replayed.index("Explain @src/app.py")
