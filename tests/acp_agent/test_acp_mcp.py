@@ -11,7 +11,7 @@ from typing import Any
 from tests.acp_agent.harness import acp_agent
 from tests.e2e.test_core import text_turn
 
-SERVER = Path(__file__).parents[1] / "mcp" / "servers" / "tools.py"
+SERVER = Path(__file__).parents[1] / "mcp_client" / "servers" / "tools.py"
 
 
 async def test_an_acp_clients_mcp_server_is_used(

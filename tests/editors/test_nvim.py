@@ -642,7 +642,7 @@ def test_mcp_servers_from_setup_are_used_and_listed(
 ) -> None:
     call = {"type": "tool_use", "name": "mcp__tools__shout", "input": {"text": "quiet"}}
     sim.load([{"blocks": [call]}, text_turn("It said QUIET.")])
-    server = Path(__file__).parents[1] / "mcp" / "servers" / "tools.py"
+    server = Path(__file__).parents[1] / "mcp_client" / "servers" / "tools.py"
     env = {"AGENTLS_TEST_MCP_SERVER": str(server), "AGENTLS_TEST_MARKERS": str(tmp_path)}
     options = {"permissionMode": "acceptAll"}
     run = run_nvim("mcp", workspace, sim, tmp_path, options=options, env=env, expect_ok=False)
