@@ -686,3 +686,18 @@ def test_the_chat_compose_context_history_model_queue_and_sessions(
     replayed = data["replayed"]
     assert "Hello back." in replayed and "Explained." in replayed
     assert replayed.index("Hello back.") < replayed.index("Explain @src/app.py")
+
+
+def test_panel_keys_and_diagnostics_as_context(workspace: Path, sim: Any, tmp_path: Path) -> None:
+    sim.load([text_turn("Here:\n\n```python\nprint('hi')\n```\n"), text_turn("Fixed.")])
+    run = run_nvim("keys", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    sent = json.dumps(sim.requests[1]["body"]["messages"][-1]["content"])
+    assert "undefined name b" in sent and "pyflakes" in sent and "util.py:2:5" in sent, sent
+    assert data["after_next"].startswith("## You") and data["next_row"] > 1, data
+    assert data["after_prev_row"] < data["next_row"]
+    assert data["yanked"] == "print('hi')\n"
+    help_text = "\n".join(data["help"])
+    for key in ("]]", "gy", "#diagnostics", "ga / gr"):
+        assert key in help_text, help_text

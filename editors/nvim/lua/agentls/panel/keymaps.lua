@@ -107,6 +107,7 @@ function M.help(panel)
   end
   vim.list_extend(lines, {
     ' zo / zc      open / close a tool output or thinking fold',
+    ' ga / gr      in a file under :AgentReview: keep / undo the hunk under the cursor',
     '',
     ' In the compose area (<C-x><C-o> completes them):',
     ' @path        a workspace file (@path:10-20 for lines)',
