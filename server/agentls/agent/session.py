@@ -347,7 +347,9 @@ class Sessions:
         compactor = Compactor(
             model=self.model,
             config=config,
-            tools=self._tools,
+            # The same tools as the conversation's requests, so the summary request is one
+            # the API reads the same way (and its cache prefix matches).
+            tools=[*self._tools, *(session.mcp.tools() if session.mcp is not None else [])],
             root=session.cwd,
             conversation=session.conversation,
             updates=session.updates,
