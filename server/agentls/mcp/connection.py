@@ -91,11 +91,11 @@ class McpConnection:
                 message_handler=self._on_message,
                 client_info=Implementation(name="agentls", version=__version__),
             )
-            async with asyncio.timeout(self.timeout):
-                await client.__aenter__()
-            try:
-                self._client = client
+            async with contextlib.AsyncExitStack() as stack:
                 async with asyncio.timeout(self.timeout):
+                    await stack.enter_async_context(client)
+                    stack.callback(setattr, self, "_client", None)
+                    self._client = client
                     await self._list_tools()
                 self._set("connected")
                 listener = asyncio.create_task(self._listen(client))
@@ -105,9 +105,6 @@ class McpConnection:
                     listener.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await listener
-            finally:
-                self._client = None
-                await client.__aexit__(None, None, None)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a server that fails in any way fails alone
@@ -115,9 +112,8 @@ class McpConnection:
             log.info("MCP server %s failed: %s", self.spec.name, reason)
             self._set("failed", reason)
         finally:
-            if self.status not in ("failed",):
+            if self.status != "failed":
                 self._set("stopped")
-            self._ready.set()
 
     def _server(self) -> Any:
         if self.spec.transport == "stdio":
