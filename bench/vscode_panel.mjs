@@ -51,7 +51,19 @@ await page.evaluate(() => {
   window.acquireVsCodeApi = () => ({ postMessage: () => {} });
 });
 await page.addScriptTag({ path: path.join(ext, 'dist/webview.js') });
-await page.evaluate(() => window.postMessage({ type: 'batch', events: [{ type: 'turnStart', prompt: 'Explain' }] }, '*'));
+// One open session, "s", as the extension host sets it up; its events carry its id.
+await page.evaluate(() =>
+  window.postMessage(
+    {
+      type: 'batch',
+      events: [
+        { type: 'tabs', tabs: [{ sessionId: 's', title: 'Bench', running: true }], active: 's' },
+        { type: 'turnStart', sessionId: 's', prompt: 'Explain', promptIndex: 0 },
+      ],
+    },
+    '*',
+  ),
+);
 const times = await page.evaluate(async (chunks) => {
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   await frame();
@@ -59,13 +71,19 @@ const times = await page.evaluate(async (chunks) => {
   for (const t of chunks) {
     const before = window.agentls.stats.totalMs;
     const started = performance.now();
-    window.postMessage({ type: 'batch', events: [{ type: 'update', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: t } } }] }, '*');
+    window.postMessage({ type: 'batch', events: [{ type: 'update', sessionId: 's', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: t } } }] }, '*');
     await frame();
     out.push([window.agentls.stats.totalMs - before, performance.now() - started]);
   }
   return out;
 }, chunks);
+const shown = await page.evaluate(() => document.querySelector('.answer')?.textContent?.length ?? 0);
 await browser.close();
+// A driver out of step with the panel would measure nothing: say so rather than report 0 ms.
+if (shown < text.length / 2) {
+  console.error(`the panel showed ${shown} of ${text.length} characters: the bench no longer drives it`);
+  process.exit(1);
+}
 
 const pct = (values, q) => {
   const s = [...values].sort((a, b) => a - b);
