@@ -121,6 +121,10 @@ export interface Notice {
 /** agentls: the conversation was compacted (summarised) to fit the context window. */
 export interface Compaction {
   sessionUpdate: 'compaction';
+  status?: 'started' | 'completed' | 'failed';
+  reason?: string;
+  /** What panels show, e.g. "Compacted 180k → 24k tokens". */
+  message?: string;
   [key: string]: unknown;
 }
 

@@ -300,4 +300,22 @@ await check('changes view, MCP servers, a review-before permission, live command
   await page.close();
 });
 
+await check("a compaction is one note, in the server's words", async () => {
+  const page = await openPanel();
+  await post(page, [
+    { type: 'turnStart', prompt: 'Go on', promptIndex: 0 },
+    update('compaction', { status: 'started', reason: 'auto', message: 'Compacting the conversation…' }),
+    update('compaction', { status: 'completed', reason: 'auto', message: 'Compacted 180k → 24k tokens' }),
+    text('agent_message_chunk', 'Continuing.'),
+    { type: 'turnEnd', stopReason: 'end_turn' },
+  ]);
+  const notes = await page.locator('.notice').allTextContents();
+  assert.deepEqual(
+    notes.filter((n) => n.includes('ompact')),
+    ['Compacted 180k → 24k tokens'],
+    notes.join(' | '),
+  );
+  await page.close();
+});
+
 await finish('panel');

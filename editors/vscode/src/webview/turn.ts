@@ -117,10 +117,14 @@ export class Turn {
         );
         break;
       case 'compaction':
-        this.notice(
-          'The conversation was compacted to fit the context window: older turns are summarised for the model.',
-          'info',
-        );
+        // One note per compaction, when it is over: the server's own words and figures.
+        if (update.status !== 'started') {
+          this.notice(
+            update.message ??
+              'The conversation was compacted to fit the context window: older turns are summarised for the model.',
+            update.status === 'failed' ? 'warning' : 'info',
+          );
+        }
         break;
       default:
         break;
