@@ -701,3 +701,22 @@ def test_panel_keys_and_diagnostics_as_context(workspace: Path, sim: Any, tmp_pa
     help_text = "\n".join(data["help"])
     for key in ("]]", "gy", "#diagnostics", "ga / gr"):
         assert key in help_text, help_text
+
+
+def test_completion_sources_for_nvim_cmp_and_blink(
+    workspace: Path, sim: Any, tmp_path: Path
+) -> None:
+    sim.load([text_turn("Hi.")])
+    run = run_nvim("sources", workspace, sim, tmp_path, expect_ok=False)
+    data = run.data
+    assert run.returncode == 0 and run.result.get("ok"), run.explain()
+    assert data["off_in_code"] is False and data["on_in_compose"] is True
+    assert data["triggers"] == ["@", "#", "/"]
+    assert data["cmp_files"] == ["@src/util.py"], data["cmp_files"]
+    edit = data["cmp_edit"]
+    assert edit["newText"] == "@src/util.py"
+    # It replaces the typed `@src/ut` (columns 8 to 15 of `look at @src/ut`).
+    assert edit["range"]["start"] == {"line": 0, "character": 8}
+    assert edit["range"]["end"] == {"line": 0, "character": 15}
+    assert "#diagnostics" in data["blink_tokens"]
+    assert "/model" in data["blink_commands"] and "/mode" in data["blink_commands"]

@@ -1,7 +1,7 @@
 ---@brief Completion in the compose area: `@` workspace files, `#` context mentions, `/`
 ---commands and their arguments. The omnifunc (`<C-x><C-o>`, opened by itself after `@`, `#`
----or a leading `/`) is built on `items`, which an nvim-cmp or blink.cmp source can wrap (no
----such source ships yet: with either plugin loaded, the omnifunc does not open by itself).
+---or a leading `/`) and the nvim-cmp / blink.cmp sources (agentls/cmp.lua) share `items`;
+---with either plugin loaded, the omnifunc does not open by itself.
 
 local api = vim.api
 
