@@ -33,24 +33,13 @@ async def review(
 ) -> dict[str, Any]:
     """Accepting only moves baselines, so it may happen while a prompt runs; rejecting
     writes files the running turn may be editing, so it waits for the turn."""
+    target, holding = editor.edit_target(session.id, session.cwd), _holding(editor, session)
     if decision == "accept":
         if session.operation is not None:
             session.check_idle()
-        return await session.files.review(
-            editor.edit_target(session.id, session.cwd),
-            _holding(editor, session),
-            "accept",
-            path,
-            hunk_ids,
-        )
+        return await session.files.review(target, holding, "accept", path, hunk_ids)
     async with _operation(session, "a review"):
-        return await session.files.review(
-            editor.edit_target(session.id, session.cwd),
-            _holding(editor, session),
-            "reject",
-            path,
-            hunk_ids,
-        )
+        return await session.files.review(target, holding, "reject", path, hunk_ids)
 
 
 async def rewind(

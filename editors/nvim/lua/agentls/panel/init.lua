@@ -33,9 +33,12 @@ local by_buf = {}
 local Panel = {}
 Panel.__index = Panel
 
-require('agentls.panel.transcript').extend(Panel)
-require('agentls.panel.retract').extend(Panel)
-require('agentls.panel.tools').extend(Panel)
+-- The methods live in modules by concern; the class is their union.
+for _, part in ipairs({ 'transcript', 'retract', 'tools' }) do
+  for name, fn in pairs(require('agentls.panel.' .. part).methods) do
+    Panel[name] = fn
+  end
+end
 
 local DEFAULTS = { position = 'right', size = 80, compose_height = 6, follow = true, markdown = true, tool_output = 40 }
 

@@ -162,11 +162,7 @@ function Panel:retry(update)
   )
 end
 
----@param cls table the Panel class
-function M.extend(cls)
-  for name, fn in pairs(Panel) do
-    cls[name] = fn
-  end
-end
+---The Panel methods this module adds (panel/init.lua copies them onto the class).
+M.methods = Panel
 
 return M

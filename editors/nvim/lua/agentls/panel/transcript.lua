@@ -381,11 +381,7 @@ function Panel:clear()
   self.row, self.col, self.mode = 0, 0, nil
 end
 
----@param cls table the Panel class
-function M.extend(cls)
-  for name, fn in pairs(Panel) do
-    cls[name] = fn
-  end
-end
+---The Panel methods this module adds (panel/init.lua copies them onto the class).
+M.methods = Panel
 
 return M
